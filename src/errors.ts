@@ -1,0 +1,123 @@
+/**
+ * Errors raised by tributary.
+ *
+ * Every error is a {@link StreamsError} carrying a typed {@link StreamsErrorCode}. Codes are API (stable, match on
+ * them); messages are for people and may change. `retriable` says whether the same call may succeed if tried again.
+ *
+ * | code                        | retriable | raised when                                                                |
+ * | --------------------------- | --------- | -------------------------------------------------------------------------- |
+ * | `INVALID_TOPIC`             | no        | a topic name breaks Kafka's rule: `[a-zA-Z0-9._-]`, 1..249 chars, not `.`/`..` |
+ * | `UNKNOWN_TOPIC_OR_PARTITION`| no        | the topic does not exist, or the partition number is out of range/negative  |
+ * | `TOPIC_ALREADY_EXISTS`      | no        | createTopics with a partition count or config that conflicts with the topic |
+ * | `INVALID_CONFIG`            | no        | a config key is unknown or its value is out of range                        |
+ * | `INVALID_PARTITIONS`        | no        | a partition count below 1 or not an integer                                 |
+ * | `RECORD_TOO_LARGE`          | no        | a batch is larger than the topic's `max.message.bytes`                      |
+ * | `CORRUPT_RECORD`            | no        | stored or received bytes fail their CRC32C or their grammar                 |
+ * | `OFFSET_OUT_OF_RANGE`       | no        | a fetch or seek names an offset outside [logStartOffset, logEndOffset]      |
+ * | `OUT_OF_ORDER_SEQUENCE`     | no        | an idempotent producer's batch skips sequence numbers                       |
+ * | `PRODUCER_FENCED`           | no        | a producer epoch older than the current one for its producer id             |
+ * | `UNKNOWN_MEMBER_ID`         | no        | a group call names a member the coordinator does not know (evicted)         |
+ * | `ILLEGAL_GENERATION`        | no        | a group call carries a generation that is no longer current                 |
+ * | `REBALANCE_IN_PROGRESS`     | yes       | the group is rebalancing; rejoin                                            |
+ * | `INCONSISTENT_GROUP_PROTOCOL`| no       | a member's protocol does not match the group's                              |
+ * | `SERDE_FAILED`              | no        | a serializer or deserializer failed; names topic/partition/offset if known  |
+ * | `ILLEGAL_STATE`             | no        | a call not allowed in the object's current lifecycle state                  |
+ * | `CLOSED`                    | no        | a call on a closed broker, client or store                                  |
+ * | `TIMEOUT`                   | yes       | an operation did not finish in time                                         |
+ * | `STORAGE_FAILED`            | no        | the file system refused an operation (wraps the system error as `cause`)    |
+ * | `TOPOLOGY_INVALID`          | no        | a topology cannot be built (unknown parent, cycle, duplicate name, ...)     |
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await admin.createTopics([{ topic: '../etc', numPartitions: 1 }]);
+ * } catch (e: unknown) {
+ *   if (e instanceof StreamsError && e.code === 'INVALID_TOPIC') console.error(e.message);
+ * }
+ * ```
+ */
+export type StreamsErrorCode =
+  | 'INVALID_TOPIC'
+  | 'UNKNOWN_TOPIC_OR_PARTITION'
+  | 'TOPIC_ALREADY_EXISTS'
+  | 'INVALID_CONFIG'
+  | 'INVALID_PARTITIONS'
+  | 'RECORD_TOO_LARGE'
+  | 'CORRUPT_RECORD'
+  | 'OFFSET_OUT_OF_RANGE'
+  | 'OUT_OF_ORDER_SEQUENCE'
+  | 'PRODUCER_FENCED'
+  | 'UNKNOWN_MEMBER_ID'
+  | 'ILLEGAL_GENERATION'
+  | 'REBALANCE_IN_PROGRESS'
+  | 'INCONSISTENT_GROUP_PROTOCOL'
+  | 'SERDE_FAILED'
+  | 'ILLEGAL_STATE'
+  | 'CLOSED'
+  | 'TIMEOUT'
+  | 'STORAGE_FAILED'
+  | 'TOPOLOGY_INVALID';
+
+const RETRIABLE: ReadonlySet<StreamsErrorCode> = new Set<StreamsErrorCode>(['REBALANCE_IN_PROGRESS', 'TIMEOUT']);
+
+/** Where in the log an error happened, when known. */
+export interface LogPosition {
+  readonly topic?: string;
+  readonly partition?: number;
+  readonly offset?: number;
+}
+
+/** Options accepted by {@link StreamsError}. */
+export interface StreamsErrorOptions extends LogPosition {
+  readonly cause?: unknown;
+  readonly retriable?: boolean;
+}
+
+/**
+ * The one root error of tributary: a typed `code`, `retriable`, an optional `cause`, and where known the
+ * topic/partition/offset the error concerns.
+ *
+ * @example
+ * ```ts
+ * throw new StreamsError('RECORD_TOO_LARGE', 'batch of 2000000 bytes exceeds max.message.bytes 1048588', { topic: 'lines', partition: 0 });
+ * ```
+ */
+export class StreamsError extends Error {
+  readonly code: StreamsErrorCode;
+  readonly retriable: boolean;
+  readonly topic: string | undefined;
+  readonly partition: number | undefined;
+  readonly offset: number | undefined;
+
+  constructor(code: StreamsErrorCode, message: string, options: StreamsErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'StreamsError';
+    this.code = code;
+    this.retriable = options.retriable ?? RETRIABLE.has(code);
+    this.topic = options.topic;
+    this.partition = options.partition;
+    this.offset = options.offset;
+  }
+}
+
+/**
+ * True when `e` is a {@link StreamsError}, optionally with the given code.
+ *
+ * @example
+ * ```ts
+ * if (isStreamsError(e, 'CORRUPT_RECORD')) logger.error({ offset: e.offset }, 'corrupt record');
+ * ```
+ */
+export function isStreamsError(e: unknown, code?: StreamsErrorCode): e is StreamsError {
+  return e instanceof StreamsError && (code === undefined || e.code === code);
+}
+
+/** Narrows an unknown thrown value to an Error for logging and `cause`. */
+export function toError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+/** For exhaustive switches over tagged unions: a new case without a branch does not compile. */
+export function assertNever(value: never): never {
+  throw new StreamsError('ILLEGAL_STATE', `unexpected value ${JSON.stringify(value)}`);
+}
