@@ -41,21 +41,28 @@ export interface ProducerRecord {
 }
 
 /**
- * A record as read back from the log.
+ * A record as read back from the log. Consumers return records grouped per partition (see ConsumerBatch), so the
+ * topic and partition are on the batch, not repeated on every record. `key` and `value` are views into the fetched
+ * bytes (no copy); copy them if you keep them beyond the next poll and mutate the buffers.
  *
  * @example
  * ```ts
- * for (const r of batch.records) console.log(r.offset, r.value?.toString());
+ * for (const b of polled.batches) for (const r of b.records) console.log(b.topic, b.partition, r.offset, r.value?.toString());
  * ```
  */
-export interface ConsumerRecord {
-  readonly topic: string;
-  readonly partition: number;
+export interface LogRecord {
   readonly offset: number;
   readonly timestampMs: number;
   readonly key: Buffer | null;
   readonly value: Buffer | null;
   readonly headers: Headers;
+}
+
+/** Records of one partition, in offset order, as one poll returned them. */
+export interface ConsumerBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly LogRecord[];
 }
 
 /** A topic and a partition number. */

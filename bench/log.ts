@@ -1,0 +1,132 @@
+/**
+ * bench/log.ts — throughput of the included broker through the in-process client, against plain fs appends of the
+ * same bytes in the same run. Prints, for 100-byte and 1 KiB values: produce records/s and MB/s (batches of 1000),
+ * the plain-append baseline and the ratio, fetch records/s decoded, and group commit (flush 'always') records/s
+ * with send latency percentiles; peak RSS at the end.
+ *
+ *   npm run bench:log            (BENCH_SCALE=0.2 for a quicker run)
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Broker, inProcessClients, silentLogger, type ProducerRecord } from '../src/index.js';
+
+const SCALE = Number(process.env['BENCH_SCALE'] ?? '1');
+const BATCH = 1000;
+let peakRss = 0;
+const sampleRss = (): void => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+};
+const timer = setInterval(sampleRss, 50);
+
+function fmt(n: number): string {
+  return n >= 1e6 ? `${(n / 1e6).toFixed(2)} M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)} k` : n.toFixed(0);
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
+}
+
+function makeBatch(valueBytes: number, seed: number): ProducerRecord[] {
+  const out: ProducerRecord[] = [];
+  for (let i = 0; i < BATCH; i++) {
+    const v = Buffer.alloc(valueBytes, 97 + ((seed + i) % 26));
+    out.push({ key: null, value: v, partition: 0, timestampMs: 1_700_000_000_000 + i });
+  }
+  return out;
+}
+
+async function plainAppend(dir: string, batches: ProducerRecord[][], totalBatches: number): Promise<number> {
+  // Baseline: the same value bytes, concatenated per batch of 1000, appended with fs.writeSync.
+  const chunks = batches.map((b) => Buffer.concat(b.map((r) => r.value as Buffer)));
+  const fd = fs.openSync(path.join(dir, 'plain.bin'), 'a');
+  const t0 = performance.now();
+  for (let i = 0; i < totalBatches; i++) {
+    const c = chunks[i % chunks.length]!;
+    fs.writeSync(fd, c);
+  }
+  const s = (performance.now() - t0) / 1000;
+  fs.closeSync(fd);
+  return s;
+}
+
+async function run(valueBytes: number, totalRecords: number): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-bench-'));
+  const totalBatches = Math.max(1, Math.round(totalRecords / BATCH));
+  const n = totalBatches * BATCH;
+  const batches = [makeBatch(valueBytes, 0), makeBatch(valueBytes, 7), makeBatch(valueBytes, 13)];
+  const mb = (n * valueBytes) / 1e6;
+  try {
+    const plainS = await plainAppend(dir, batches, totalBatches);
+
+    const broker = await Broker.open({ dataDir: path.join(dir, 'os'), flush: 'os', logger: silentLogger(), maintenanceIntervalMs: 0 });
+    const clients = inProcessClients(broker);
+    await clients.admin.createTopics([{ topic: 'bench', numPartitions: 1 }]);
+    const producer = clients.producer();
+    const t0 = performance.now();
+    for (let i = 0; i < totalBatches; i++) await producer.send({ topic: 'bench', messages: batches[i % batches.length]! });
+    const produceS = (performance.now() - t0) / 1000;
+
+    const consumer = clients.consumer({ autoOffsetReset: 'earliest', maxPartitionFetchBytes: 4 << 20 });
+    consumer.assign([{ topic: 'bench', partition: 0 }]);
+    let read = 0;
+    let checksum = 0;
+    const t1 = performance.now();
+    while (read < n) {
+      const r = await consumer.poll({ maxRecords: 100_000, maxWaitMs: 0 });
+      for (const b of r.batches) {
+        read += b.records.length;
+        checksum += b.records[b.records.length - 1]!.value!.length;
+      }
+      if (r.count === 0) break;
+    }
+    const fetchS = (performance.now() - t1) / 1000;
+    await consumer.close();
+    await broker.close();
+    if (read !== n) throw new Error(`fetched ${read} of ${n} records`);
+
+    // Group commit: several sends in flight share each fdatasync.
+    const gc = await Broker.open({ dataDir: path.join(dir, 'always'), flush: 'always', logger: silentLogger(), maintenanceIntervalMs: 0 });
+    const gcClients = inProcessClients(gc);
+    await gcClients.admin.createTopics([{ topic: 'bench', numPartitions: 1 }]);
+    const inFlight = 16;
+    const gcBatches = Math.max(inFlight, Math.round(totalBatches / 2));
+    const latencies: number[] = [];
+    let next = 0;
+    const t2 = performance.now();
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        const p = gcClients.producer();
+        while (next < gcBatches) {
+          const i = next++;
+          const s = performance.now();
+          await p.send({ topic: 'bench', messages: batches[i % batches.length]! });
+          latencies.push(performance.now() - s);
+        }
+      }),
+    );
+    const gcS = (performance.now() - t2) / 1000;
+    await gc.close();
+    latencies.sort((a, b) => a - b);
+
+    const plainRate = n / plainS;
+    const produceRate = n / produceS;
+    console.log(`\n== values of ${valueBytes} bytes, ${fmt(n)} records (${mb.toFixed(0)} MB of values) ==`);
+    console.log(`plain fs appends        ${fmt(plainRate)} records/s  ${(mb / plainS).toFixed(0)} MB/s   (baseline)`);
+    console.log(`produce (flush 'os')    ${fmt(produceRate)} records/s  ${(mb / produceS).toFixed(0)} MB/s   ratio ${(produceRate / plainRate).toFixed(2)} of plain`);
+    console.log(`fetch + decode + CRC    ${fmt(n / fetchS)} records/s  ${(mb / fetchS).toFixed(0)} MB/s   (checksum ${checksum})`);
+    console.log(
+      `group commit ('always') ${fmt((gcBatches * BATCH) / gcS)} records/s  ${((gcBatches * BATCH * valueBytes) / 1e6 / gcS).toFixed(0)} MB/s   ` +
+        `${inFlight} sends in flight; send latency p50 ${percentile(latencies, 50).toFixed(2)} ms, p99 ${percentile(latencies, 99).toFixed(2)} ms, max ${latencies[latencies.length - 1]!.toFixed(2)} ms`,
+    );
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+console.log(`tributary bench:log — node ${process.version}, ${os.cpus().length} cores, scale ${SCALE}`);
+await run(100, Math.round(2_000_000 * SCALE));
+await run(1024, Math.round(500_000 * SCALE));
+sampleRss();
+clearInterval(timer);
+console.log(`\npeak RSS ${(peakRss / 1048576).toFixed(0)} MiB`);

@@ -1,0 +1,568 @@
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+import type { Logger } from 'pino';
+import { StreamsError, toError } from '../errors.js';
+import { systemClock, type Clock } from '../util/clock.js';
+import { defaultLogger } from '../util/logger.js';
+import { systemTimers, type TimerHandle, type Timers } from '../util/timers.js';
+import { DirectoryLock } from './directory-lock.js';
+import { GroupCoordinator } from './group-coordinator.js';
+import { LogCleaner } from './log-cleaner.js';
+import { OffsetsTopic, CONSUMER_OFFSETS_TOPIC } from './offsets-topic.js';
+import { PartitionLog, type AppendInfo } from './partition-log.js';
+import { FileStorage, MemoryStorage, type Storage } from './storage.js';
+import { parseTopicConfig, validateTopicName, type TopicConfig, type TopicConfigInput } from './topic-config.js';
+
+/**
+ * When appended bytes are made durable before the append is acknowledged.
+ * - `'os'`: written to the OS page cache and acknowledged (survives a process crash, not a power loss);
+ * - `{ intervalMs }`: as 'os', plus an fdatasync of every written partition each interval;
+ * - `'always'`: group commit: appends wait for one fdatasync shared by every append waiting at that moment.
+ */
+export type FlushPolicy = 'os' | { readonly intervalMs: number } | 'always';
+
+/**
+ * Options of {@link Broker.open}.
+ *
+ * @example
+ * ```ts
+ * const broker = await Broker.open({ dataDir: './data', flush: 'always' });
+ * ```
+ */
+export interface BrokerOptions {
+  /** Directory of the log; omit (or pass `storage`) for an in-memory broker. */
+  readonly dataDir?: string;
+  /** Storage backend; defaults to files under `dataDir`, or memory without one. */
+  readonly storage?: Storage;
+  readonly flush?: FlushPolicy;
+  readonly clock?: Clock;
+  readonly timers?: Timers;
+  readonly logger?: Logger;
+  /** Defaults applied to every topic created without them (Kafka's broker-level `log.*` settings). */
+  readonly defaultTopicConfig?: TopicConfigInput;
+  /** How often retention, segment.ms rolls and compaction run; 0 disables the timer (call runMaintenance). */
+  readonly maintenanceIntervalMs?: number;
+  /** Partitions of `__consumer_offsets` (Kafka: offsets.topic.num.partitions). */
+  readonly offsetsTopicPartitions?: number;
+  /** Kafka's group.initial.rebalance.delay.ms. */
+  readonly groupInitialRebalanceDelayMs?: number;
+}
+
+/** A topic as the broker holds it. */
+export interface TopicInfo {
+  readonly name: string;
+  readonly topicId: string;
+  readonly numPartitions: number;
+  readonly config: TopicConfig;
+  readonly isInternal: boolean;
+}
+
+/** One partition's part of a fetch request. */
+export interface FetchPartition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: number;
+  /** Per-partition byte budget (Kafka's max.partition.fetch.bytes); at least one batch is always returned. */
+  readonly maxBytes?: number;
+}
+
+/** One partition's part of a fetch response: whole record batches, or an error for that partition. */
+export interface FetchedPartition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly bytes: Buffer;
+  readonly nextOffset: number;
+  readonly highWatermark: number;
+  readonly logStartOffset: number;
+  readonly error?: StreamsError;
+}
+
+/** One batch to append with {@link Broker.produce}. */
+export interface ProduceEntry {
+  readonly topic: string;
+  readonly partition: number;
+  /** A record batch v2 (any base offset; the broker assigns offsets in place). */
+  readonly batch: Buffer;
+}
+
+interface Topic {
+  info: TopicInfo;
+  partitions: PartitionLog[];
+}
+
+interface FetchWaiter {
+  fire(): void;
+}
+
+const TOPIC_META_DIR = '__topics';
+const CLEAN_SHUTDOWN = '.clean-shutdown';
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The included broker: a durable, partitioned log shaped like Kafka, embedded in the process. Topics have
+ * partitions made of segment files holding Kafka record batches v2; offsets, high watermark and log start offset
+ * follow Kafka; consumer groups and committed offsets (in `__consumer_offsets`) live here too. Reach it through the
+ * client seam (`inProcessClients(broker)`), never through its files.
+ *
+ * @example
+ * ```ts
+ * const broker = await Broker.open({ dataDir: './data' });
+ * const { admin, producer } = inProcessClients(broker);
+ * await admin.createTopics([{ topic: 'lines', numPartitions: 3 }]);
+ * await producer.send({ topic: 'lines', messages: [{ key: null, value: Buffer.from('hello') }] });
+ * await broker.close();
+ * ```
+ */
+export class Broker {
+  readonly storage: Storage;
+  readonly dataDir: string;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly logger: Logger;
+  readonly flush: FlushPolicy;
+  readonly groups: GroupCoordinator;
+  readonly #defaults: TopicConfig;
+  readonly #topics = new Map<string, Topic>();
+  readonly #waiters = new Map<PartitionLog, Set<FetchWaiter>>();
+  #pendingAcks: { log: PartitionLog; end: number; resolve: () => void; reject: (e: Error) => void }[] = [];
+  #syncing: Promise<void> | null = null;
+  #maintenanceTimer: TimerHandle | null = null;
+  #flushTimer: TimerHandle | null = null;
+  readonly #maintenanceIntervalMs: number;
+  readonly #cleaner: LogCleaner;
+  readonly #offsets: OffsetsTopic;
+  readonly #lock: DirectoryLock | null;
+  #producerIdBlock = { next: 0, end: 0 };
+  #closed = false;
+
+  private constructor(options: BrokerOptions, storage: Storage, dataDir: string, lock: DirectoryLock | null) {
+    this.storage = storage;
+    this.dataDir = dataDir;
+    this.#lock = lock;
+    this.clock = options.clock ?? systemClock;
+    this.timers = options.timers ?? systemTimers;
+    this.logger = options.logger ?? defaultLogger();
+    this.flush = options.flush ?? 'os';
+    this.#defaults = parseTopicConfig(options.defaultTopicConfig);
+    this.#maintenanceIntervalMs = options.maintenanceIntervalMs ?? 30_000;
+    this.#cleaner = new LogCleaner({ storage, clock: this.clock, logger: this.logger });
+    this.#offsets = new OffsetsTopic(this, options.offsetsTopicPartitions ?? 8);
+    this.groups = new GroupCoordinator({
+      clock: this.clock,
+      timers: this.timers,
+      logger: this.logger,
+      offsetStore: this.#offsets,
+      ...(options.groupInitialRebalanceDelayMs === undefined ? {} : { initialRebalanceDelayMs: options.groupInitialRebalanceDelayMs }),
+    });
+  }
+
+  /**
+   * Opens (or creates) a broker. With `dataDir`, the directory is locked against a second broker, every topic is
+   * reopened and, after an unclean shutdown, the tail of each log is validated and any torn or corrupt bytes cut.
+   */
+  static async open(options: BrokerOptions = {}): Promise<Broker> {
+    const storage = options.storage ?? (options.dataDir === undefined ? new MemoryStorage() : new FileStorage());
+    const dataDir = path.resolve(options.dataDir ?? '/tributary-memory');
+    storage.mkdirp(dataDir);
+    const lock = storage.kind === 'file' ? DirectoryLock.acquire(dataDir) : null;
+    const broker = new Broker(options, storage, dataDir, lock);
+    try {
+      broker.#load();
+      await broker.#offsets.open();
+    } catch (e: unknown) {
+      lock?.release();
+      throw e;
+    }
+    broker.#startTimers();
+    return broker;
+  }
+
+  #load(): void {
+    const storage = this.storage;
+    const cleanMarker = path.join(this.dataDir, CLEAN_SHUTDOWN);
+    const wasClean = storage.exists(cleanMarker);
+    storage.remove(cleanMarker);
+    const metaDir = path.join(this.dataDir, TOPIC_META_DIR);
+    storage.mkdirp(metaDir);
+    for (const name of storage.list(metaDir)) {
+      if (!name.endsWith('.json')) continue;
+      const raw = storage.readFile(path.join(metaDir, name));
+      if (raw === null) continue;
+      const meta = JSON.parse(raw.toString('utf8')) as { name: string; topicId: string; numPartitions: number; config: TopicConfigInput };
+      this.#openTopic(meta.name, meta.topicId, meta.numPartitions, parseTopicConfig(meta.config, this.#defaults), wasClean);
+    }
+    const pids = storage.readFile(path.join(this.dataDir, 'producer-ids'));
+    const start = pids === null ? 0 : Number(pids.toString('utf8')) || 0;
+    this.#producerIdBlock = { next: start, end: start };
+    if (!wasClean && this.#topics.size > 0) this.logger.info({ dataDir: this.dataDir }, 'opened after an unclean shutdown; log tails were validated');
+  }
+
+  #openTopic(name: string, topicId: string, numPartitions: number, config: TopicConfig, wasClean: boolean): Topic {
+    const topic: Topic = {
+      info: { name, topicId, numPartitions, config, isInternal: name.startsWith('__') },
+      partitions: [],
+    };
+    for (let p = 0; p < numPartitions; p++) {
+      topic.partitions.push(
+        new PartitionLog({
+          storage: this.storage,
+          dir: path.join(this.dataDir, `${name}-${p}`),
+          topic: name,
+          partition: p,
+          config: () => topic.info.config,
+          clock: this.clock,
+          logger: this.logger,
+          wasCleanShutdown: wasClean,
+        }),
+      );
+    }
+    this.#topics.set(name, topic);
+    return topic;
+  }
+
+  #startTimers(): void {
+    if (this.#maintenanceIntervalMs > 0) {
+      const tick = (): void => {
+        this.runMaintenance().catch((e: unknown) => this.logger.error({ err: toError(e) }, 'log maintenance failed'));
+        this.#maintenanceTimer = this.timers.setTimeout(tick, this.#maintenanceIntervalMs);
+      };
+      this.#maintenanceTimer = this.timers.setTimeout(tick, this.#maintenanceIntervalMs);
+    }
+    const flush = this.flush;
+    if (typeof flush === 'object') {
+      const tick = (): void => {
+        void this.#syncAll().catch((e: unknown) => this.logger.error({ err: toError(e) }, 'periodic flush failed'));
+        this.#flushTimer = this.timers.setTimeout(tick, flush.intervalMs);
+      };
+      this.#flushTimer = this.timers.setTimeout(tick, flush.intervalMs);
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StreamsError('CLOSED', 'the broker is closed');
+  }
+
+  // ---------------------------------------------------------------- topics
+
+  /**
+   * Creates a topic. Creating one that exists with the same partition count and config is a no-op; a conflicting
+   * one is TOPIC_ALREADY_EXISTS.
+   */
+  createTopic(name: string, numPartitions: number, configs?: TopicConfigInput): TopicInfo {
+    this.#assertOpen();
+    validateTopicName(name);
+    if (!Number.isSafeInteger(numPartitions) || numPartitions < 1 || numPartitions > 100_000) {
+      throw new StreamsError('INVALID_PARTITIONS', `topic ${name}: partition count must be an integer in 1..100000, got ${numPartitions}`, { topic: name });
+    }
+    const config = parseTopicConfig(configs, this.#defaults);
+    const existing = this.#topics.get(name);
+    if (existing !== undefined) {
+      if (existing.info.numPartitions !== numPartitions) {
+        throw new StreamsError(
+          'TOPIC_ALREADY_EXISTS',
+          `topic ${name} exists with ${existing.info.numPartitions} partitions, not ${numPartitions}`,
+          { topic: name },
+        );
+      }
+      if (JSON.stringify(existing.info.config) !== JSON.stringify(config)) {
+        throw new StreamsError('TOPIC_ALREADY_EXISTS', `topic ${name} exists with a different config`, { topic: name });
+      }
+      return existing.info;
+    }
+    const topicId = randomUUID();
+    const topic = this.#openTopic(name, topicId, numPartitions, config, true);
+    this.storage.writeFileAtomic(
+      path.join(this.dataDir, TOPIC_META_DIR, `${name}.json`),
+      Buffer.from(JSON.stringify({ name, topicId, numPartitions, config: configs ?? {} })),
+    );
+    this.logger.debug({ topic: name, numPartitions }, 'created topic');
+    return topic.info;
+  }
+
+  /** Deletes a topic and its files. UNKNOWN_TOPIC_OR_PARTITION when it does not exist. */
+  deleteTopic(name: string): void {
+    this.#assertOpen();
+    validateTopicName(name);
+    const topic = this.#requireTopic(name);
+    this.storage.remove(path.join(this.dataDir, TOPIC_META_DIR, `${name}.json`));
+    this.#topics.delete(name);
+    for (const log of topic.partitions) {
+      log.deleteAll();
+      this.#wake(log);
+    }
+  }
+
+  /** Every topic (internal ones too when asked). */
+  listTopics(options: { includeInternal?: boolean } = {}): TopicInfo[] {
+    return [...this.#topics.values()].map((t) => t.info).filter((i) => options.includeInternal === true || !i.isInternal);
+  }
+
+  describeTopic(name: string): TopicInfo {
+    return this.#requireTopic(name).info;
+  }
+
+  hasTopic(name: string): boolean {
+    return this.#topics.has(name);
+  }
+
+  #requireTopic(name: string): Topic {
+    const t = this.#topics.get(name);
+    if (t === undefined) {
+      validateTopicName(name);
+      throw new StreamsError('UNKNOWN_TOPIC_OR_PARTITION', `unknown topic ${name}`, { topic: name });
+    }
+    return t;
+  }
+
+  /** The partition log, or UNKNOWN_TOPIC_OR_PARTITION. */
+  partitionLog(topic: string, partition: number): PartitionLog {
+    const t = this.#requireTopic(topic);
+    const log = Number.isInteger(partition) ? t.partitions[partition] : undefined;
+    if (log === undefined) {
+      throw new StreamsError(
+        'UNKNOWN_TOPIC_OR_PARTITION',
+        `topic ${topic} has partitions 0..${t.partitions.length - 1}; partition ${partition} does not exist`,
+        { topic, partition },
+      );
+    }
+    return log;
+  }
+
+  // ---------------------------------------------------------------- produce
+
+  /**
+   * Appends batches, one per entry, and resolves when all are acknowledged under the flush policy. Every entry is
+   * validated (topic, partition) before anything is written.
+   */
+  produce(entries: readonly ProduceEntry[]): Promise<AppendInfo[]> {
+    try {
+      this.#assertOpen();
+      const logs = entries.map((e) => this.partitionLog(e.topic, e.partition));
+      const infos: AppendInfo[] = [];
+      for (let i = 0; i < entries.length; i++) infos.push(logs[i]!.append(entries[i]!.batch));
+      if (this.flush !== 'always') {
+        for (const log of logs) this.#advance(log, log.logEndOffset);
+        return Promise.resolve(infos);
+      }
+      return new Promise<AppendInfo[]>((resolve, reject) => {
+        let left = logs.length;
+        if (left === 0) resolve(infos);
+        const done = (): void => {
+          if (--left === 0) resolve(infos);
+        };
+        for (const log of logs) this.#pendingAcks.push({ log, end: log.logEndOffset, resolve: done, reject });
+        this.#kickSync();
+      });
+    } catch (e: unknown) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** Group commit: one round of fdatasync covers every append waiting when it starts. */
+  #kickSync(): void {
+    if (this.#syncing !== null) return;
+    this.#syncing = (async () => {
+      while (this.#pendingAcks.length > 0) {
+        const round = this.#pendingAcks;
+        this.#pendingAcks = [];
+        const logs = new Set(round.map((a) => a.log));
+        try {
+          await Promise.all([...logs].map((l) => l.sync()));
+        } catch (e: unknown) {
+          for (const a of round) a.reject(toError(e));
+          continue;
+        }
+        for (const a of round) {
+          this.#advance(a.log, a.end);
+          a.resolve();
+        }
+      }
+    })().finally(() => {
+      this.#syncing = null;
+    });
+  }
+
+  async #syncAll(): Promise<void> {
+    const logs: PartitionLog[] = [];
+    for (const t of this.#topics.values()) logs.push(...t.partitions);
+    await Promise.all(logs.map((l) => l.sync()));
+  }
+
+  #advance(log: PartitionLog, end: number): void {
+    if (end > log.highWatermark) {
+      log.highWatermark = end;
+      this.#wake(log);
+    }
+  }
+
+  #wake(log: PartitionLog): void {
+    const ws = this.#waiters.get(log);
+    if (ws === undefined) return;
+    this.#waiters.delete(log);
+    for (const w of ws) w.fire();
+  }
+
+  /** A fresh producer id block for idempotent producers, persisted so ids are never reused across restarts. */
+  allocateProducerId(): number {
+    this.#assertOpen();
+    const b = this.#producerIdBlock;
+    if (b.next >= b.end) {
+      b.end = b.next + 1000;
+      this.storage.writeFileAtomic(path.join(this.dataDir, 'producer-ids'), Buffer.from(String(b.end)));
+    }
+    return b.next++;
+  }
+
+  // ---------------------------------------------------------------- fetch
+
+  /**
+   * Reads whole batches from each partition. Resolves at once when at least `minBytes` are available, otherwise
+   * waits (without polling) until data arrives on any requested partition or `maxWaitMs` passes. Errors are per
+   * partition (`error`), like Kafka's FetchResponse.
+   */
+  fetch(requests: readonly FetchPartition[], options: { maxWaitMs?: number; minBytes?: number; maxBytes?: number } = {}): Promise<FetchedPartition[]> {
+    if (this.#closed) return Promise.reject(new StreamsError('CLOSED', 'the broker is closed'));
+    const maxWaitMs = options.maxWaitMs ?? 500;
+    const minBytes = options.maxWaitMs === 0 ? 0 : (options.minBytes ?? 1);
+    const first = this.#readAll(requests, options.maxBytes ?? 52_428_800);
+    if (first.bytes >= minBytes || first.hasError || maxWaitMs <= 0) return Promise.resolve(first.results);
+    return new Promise((resolve) => {
+      const logs: PartitionLog[] = [];
+      for (const r of requests) {
+        const t = this.#topics.get(r.topic);
+        const log = t?.partitions[r.partition];
+        if (log !== undefined) logs.push(log);
+      }
+      let settled = false;
+      const waiter: FetchWaiter = {
+        fire: () => {
+          if (settled) return;
+          const again = this.#closed ? first : this.#readAll(requests, options.maxBytes ?? 52_428_800);
+          if (again.bytes >= minBytes || again.hasError || this.#closed) finish(again.results);
+          else for (const log of logs) this.#addWaiter(log, waiter);
+        },
+      };
+      const timer = this.timers.setTimeout(
+        () => finish(this.#closed ? first.results : this.#readAll(requests, options.maxBytes ?? 52_428_800).results),
+        maxWaitMs,
+        true,
+      );
+      const finish = (results: FetchedPartition[]): void => {
+        if (settled) return;
+        settled = true;
+        this.timers.clearTimeout(timer);
+        this.#closeHooks.delete(waiter);
+        for (const log of logs) this.#waiters.get(log)?.delete(waiter);
+        resolve(results);
+      };
+      for (const log of logs) this.#addWaiter(log, waiter);
+      this.#closeHooks.add(waiter);
+    });
+  }
+
+  readonly #closeHooks = new Set<FetchWaiter>();
+
+  #addWaiter(log: PartitionLog, w: FetchWaiter): void {
+    let ws = this.#waiters.get(log);
+    if (ws === undefined) {
+      ws = new Set();
+      this.#waiters.set(log, ws);
+    }
+    ws.add(w);
+  }
+
+  #readAll(requests: readonly FetchPartition[], maxTotalBytes: number): { results: FetchedPartition[]; bytes: number; hasError: boolean } {
+    const results: FetchedPartition[] = [];
+    let bytes = 0;
+    let hasError = false;
+    for (const r of requests) {
+      try {
+        const log = this.partitionLog(r.topic, r.partition);
+        const budget = Math.max(0, Math.min(r.maxBytes ?? 1_048_576, maxTotalBytes - bytes));
+        const read = budget === 0 && bytes > 0 ? null : log.read(r.offset, Math.max(budget, 1));
+        const b = read?.bytes ?? EMPTY;
+        bytes += b.length;
+        results.push({
+          topic: r.topic,
+          partition: r.partition,
+          bytes: b,
+          nextOffset: read?.nextOffset ?? r.offset,
+          highWatermark: log.highWatermark,
+          logStartOffset: log.logStartOffset,
+        });
+      } catch (e: unknown) {
+        if (!(e instanceof StreamsError)) throw e;
+        hasError = true;
+        results.push({ topic: r.topic, partition: r.partition, bytes: EMPTY, nextOffset: r.offset, highWatermark: -1, logStartOffset: -1, error: e });
+      }
+    }
+    return { results, bytes, hasError };
+  }
+
+  // ---------------------------------------------------------------- offsets
+
+  /**
+   * Kafka's ListOffsets: `'earliest'` (log start offset), `'latest'` (high watermark), or a timestamp: the first
+   * offset whose record timestamp is >= it, or the high watermark when none is.
+   */
+  listOffset(topic: string, partition: number, spec: 'earliest' | 'latest' | { readonly timestampMs: number }): number {
+    this.#assertOpen();
+    const log = this.partitionLog(topic, partition);
+    if (spec === 'earliest') return log.logStartOffset;
+    if (spec === 'latest') return log.highWatermark;
+    return log.offsetForTimestamp(spec.timestampMs) ?? log.highWatermark;
+  }
+
+  /** Kafka's DeleteRecords: moves the log start offset to `beforeOffset`; returns the new low watermark. */
+  deleteRecords(topic: string, partition: number, beforeOffset: number): number {
+    this.#assertOpen();
+    return this.partitionLog(topic, partition).deleteRecordsBefore(beforeOffset);
+  }
+
+  // ---------------------------------------------------------------- maintenance
+
+  /**
+   * Runs retention (time and size), `segment.ms` rolls and one round of compaction over every partition. Runs on
+   * a timer (`maintenanceIntervalMs`); tests call it directly.
+   */
+  async runMaintenance(): Promise<{ segmentsDeleted: number; partitionsCompacted: number }> {
+    let segmentsDeleted = 0;
+    let partitionsCompacted = 0;
+    const nowMs = this.clock.nowMs();
+    for (const t of [...this.#topics.values()]) {
+      for (const log of t.partitions) {
+        if (this.#closed || !this.#topics.has(t.info.name)) break;
+        const config = t.info.config;
+        const active = log.segments[log.segments.length - 1]!;
+        if (!active.isEmpty && active.firstAppendMs !== null && nowMs - active.firstAppendMs >= config['segment.ms']) log.roll();
+        segmentsDeleted += log.enforceRetention(nowMs);
+        if (await this.#cleaner.clean(log, config, () => this.#closed || !this.#topics.has(t.info.name))) partitionsCompacted++;
+      }
+    }
+    return { segmentsDeleted, partitionsCompacted };
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** Finishes pending syncs, makes every log durable, writes the clean-shutdown marker and releases the lock. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#maintenanceTimer !== null) this.timers.clearTimeout(this.#maintenanceTimer);
+    if (this.#flushTimer !== null) this.timers.clearTimeout(this.#flushTimer);
+    this.groups.close();
+    for (const w of this.#closeHooks) w.fire();
+    this.#closeHooks.clear();
+    while (this.#syncing !== null) await this.#syncing;
+    await this.#cleaner.stop();
+    for (const t of this.#topics.values()) for (const log of t.partitions) log.close();
+    this.storage.writeFileAtomic(path.join(this.dataDir, CLEAN_SHUTDOWN), Buffer.from(String(this.clock.nowMs())));
+    this.#lock?.release();
+  }
+}
+
+export { CONSUMER_OFFSETS_TOPIC };

@@ -1,0 +1,133 @@
+import type { Broker } from './broker.js';
+import type { CommittedOffset, OffsetStore } from './group-coordinator.js';
+import { decodeRecords, encodeBatch, isControlBatch, type RecordInput } from './record-batch.js';
+import { BATCH } from './log-segment.js';
+
+/** The internal compacted topic holding committed consumer offsets, as in Kafka. */
+export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
+
+/**
+ * Committed offsets kept durably in `__consumer_offsets` (compacted), in Kafka's own record layout:
+ * key `OffsetCommitKey` v1 = version int16 (1), group string, topic string, partition int32;
+ * value `OffsetCommitValue` v3 = version int16 (3), offset int64, leaderEpoch int32, metadata string,
+ * commitTimestamp int64. Strings are int16 length + UTF-8. A group's commits go to partition
+ * `abs(javaHashCode(groupId)) % partitions`, as Kafka places them.
+ */
+export class OffsetsTopic implements OffsetStore {
+  readonly #broker: Broker;
+  readonly #partitions: number;
+
+  constructor(broker: Broker, partitions: number) {
+    this.#broker = broker;
+    this.#partitions = partitions;
+  }
+
+  /** Creates the topic if needed and replays it into the group coordinator. */
+  async open(): Promise<void> {
+    const b = this.#broker;
+    if (!b.hasTopic(CONSUMER_OFFSETS_TOPIC)) {
+      b.createTopic(CONSUMER_OFFSETS_TOPIC, this.#partitions, { 'cleanup.policy': 'compact', 'segment.bytes': 104_857_600 });
+    }
+    const byGroup = new Map<string, Map<string, CommittedOffset | null>>();
+    const n = b.describeTopic(CONSUMER_OFFSETS_TOPIC).numPartitions;
+    for (let p = 0; p < n; p++) {
+      const log = b.partitionLog(CONSUMER_OFFSETS_TOPIC, p);
+      let offset = log.logStartOffset;
+      while (offset < log.highWatermark) {
+        const r = log.read(offset, 4 << 20);
+        if (r.bytes.length === 0) break;
+        for (let pos = 0; pos < r.bytes.length; pos += r.bytes.readInt32BE(pos + BATCH.length) + 12) {
+          if (isControlBatch(r.bytes.readInt16BE(pos + BATCH.attributes))) continue;
+          for (const rec of decodeRecords(r.bytes, pos)) {
+            if (rec.key === null) continue;
+            const key = decodeKey(rec.key);
+            if (key === null) continue;
+            let g = byGroup.get(key.group);
+            if (g === undefined) byGroup.set(key.group, (g = new Map()));
+            g.set(`${key.topic}\u0000${key.partition}`, rec.value === null ? null : decodeValue(key.topic, key.partition, rec.value));
+          }
+        }
+        offset = r.nextOffset;
+      }
+    }
+    for (const [group, commits] of byGroup) {
+      const list = [...commits.values()].filter((c): c is CommittedOffset => c !== null);
+      if (list.length > 0) b.groups.loadOffsets(group, list);
+    }
+    await Promise.resolve();
+  }
+
+  async persist(groupId: string, commits: readonly CommittedOffset[]): Promise<void> {
+    if (commits.length === 0) return;
+    const records: RecordInput[] = commits.map((c) => ({
+      key: encodeKey(groupId, c.topic, c.partition),
+      value: encodeValue(c),
+      timestampMs: c.commitTimestampMs,
+    }));
+    await this.#broker.produce([{ topic: CONSUMER_OFFSETS_TOPIC, partition: this.partitionFor(groupId), batch: encodeBatch(records) }]);
+  }
+
+  partitionFor(groupId: string): number {
+    return Math.abs(javaStringHashCode(groupId)) % this.#partitions;
+  }
+}
+
+function javaStringHashCode(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
+  return h === -2147483648 ? 0 : h;
+}
+
+function encodeKey(group: string, topic: string, partition: number): Buffer {
+  const g = Buffer.from(group, 'utf8');
+  const t = Buffer.from(topic, 'utf8');
+  const b = Buffer.allocUnsafe(2 + 2 + g.length + 2 + t.length + 4);
+  let p = b.writeInt16BE(1, 0);
+  p = b.writeInt16BE(g.length, p);
+  p += g.copy(b, p);
+  p = b.writeInt16BE(t.length, p);
+  p += t.copy(b, p);
+  b.writeInt32BE(partition, p);
+  return b;
+}
+
+function decodeKey(b: Buffer): { group: string; topic: string; partition: number } | null {
+  try {
+    if (b.readInt16BE(0) > 1) return null; // 2 = group metadata, not an offset commit
+    let p = 2;
+    const gl = b.readInt16BE(p);
+    const group = b.toString('utf8', p + 2, p + 2 + gl);
+    p += 2 + gl;
+    const tl = b.readInt16BE(p);
+    const topic = b.toString('utf8', p + 2, p + 2 + tl);
+    p += 2 + tl;
+    return { group, topic, partition: b.readInt32BE(p) };
+  } catch {
+    return null;
+  }
+}
+
+function encodeValue(c: CommittedOffset): Buffer {
+  const m = Buffer.from(c.metadata, 'utf8');
+  const b = Buffer.allocUnsafe(2 + 8 + 4 + 2 + m.length + 8);
+  let p = b.writeInt16BE(3, 0);
+  p = b.writeBigInt64BE(BigInt(c.offset), p);
+  p = b.writeInt32BE(c.leaderEpoch ?? -1, p);
+  p = b.writeInt16BE(m.length, p);
+  p += m.copy(b, p);
+  b.writeBigInt64BE(BigInt(c.commitTimestampMs), p);
+  return b;
+}
+
+function decodeValue(topic: string, partition: number, b: Buffer): CommittedOffset {
+  let p = 2;
+  const offset = Number(b.readBigInt64BE(p));
+  p += 8;
+  const leaderEpoch = b.readInt32BE(p);
+  p += 4;
+  const ml = b.readInt16BE(p);
+  const metadata = b.toString('utf8', p + 2, p + 2 + ml);
+  p += 2 + ml;
+  const commitTimestampMs = Number(b.readBigInt64BE(p));
+  return { topic, partition, offset, metadata, commitTimestampMs, ...(leaderEpoch >= 0 ? { leaderEpoch } : {}) };
+}

@@ -1,0 +1,96 @@
+import type { ConsumerBatch, TopicPartition } from '../record.js';
+import type { PartitionAssignor } from './assignors.js';
+import type { RebalanceListener } from './group-membership.js';
+
+/**
+ * Consumer options, with Kafka's meanings.
+ *
+ * @example
+ * ```ts
+ * const consumer = clients.consumer({ groupId: 'word-count', autoOffsetReset: 'earliest' });
+ * ```
+ */
+export interface ConsumerConfig {
+  /** Needed for subscribe() and for committing offsets. */
+  readonly groupId?: string;
+  readonly clientId?: string;
+  /** Where to start when there is no committed offset (or it is out of range): default 'latest', as Kafka. */
+  readonly autoOffsetReset?: 'earliest' | 'latest' | 'none';
+  /** Commit the positions of returned records every autoCommitIntervalMs during poll (default false). */
+  readonly enableAutoCommit?: boolean;
+  readonly autoCommitIntervalMs?: number;
+  /** Default maximum records one poll returns (Kafka's max.poll.records, 500). */
+  readonly maxPollRecords?: number;
+  /** Kafka's max.partition.fetch.bytes (1 MiB) and fetch.max.bytes (50 MiB). */
+  readonly maxPartitionFetchBytes?: number;
+  readonly fetchMaxBytes?: number;
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  /** Kafka's max.poll.interval.ms: the rebalance timeout of this member. */
+  readonly maxPollIntervalMs?: number;
+  /** Assignors offered to the group leader, in order of preference (default: range, then round-robin). */
+  readonly assignors?: readonly PartitionAssignor[];
+  /** Verify each batch's CRC32C before returning its records (Kafka's check.crcs, default true). */
+  readonly checkCrcs?: boolean;
+}
+
+/** What one poll returned: records grouped per partition. */
+export interface ConsumerRecords {
+  readonly count: number;
+  readonly batches: readonly ConsumerBatch[];
+}
+
+/** An offset to commit; the offset is the next one to read (last processed + 1), as in Kafka. */
+export interface OffsetToCommit extends TopicPartition {
+  readonly offset: number;
+  readonly metadata?: string;
+}
+
+/** A committed offset as read back. */
+export interface CommittedOffsetInfo extends TopicPartition {
+  readonly offset: number;
+  readonly metadata: string;
+}
+
+/** The consumer's group generation, for offsets committed inside a transaction (KIP-447). */
+export interface ConsumerGroupMetadata {
+  readonly groupId: string;
+  readonly memberId: string;
+  readonly generationId: number;
+}
+
+/**
+ * Reads records, shaped like Kafka's consumer: either `assign` partitions by hand, or `subscribe` topics with a
+ * group so several consumers share the partitions (rebalancing when one joins, leaves or dies). `poll` returns
+ * batches per partition, waiting up to maxWaitMs (without busy polling) when nothing is there.
+ *
+ * @example
+ * ```ts
+ * consumer.subscribe(['lines']);
+ * const polled = await consumer.poll({ maxRecords: 1000, maxWaitMs: 100 });
+ * for (const b of polled.batches) for (const r of b.records) handle(r);
+ * await consumer.commit();
+ * ```
+ */
+export interface Consumer {
+  subscribe(topics: readonly string[], listener?: RebalanceListener): void;
+  assign(partitions: readonly TopicPartition[]): void;
+  unsubscribe(): Promise<void>;
+  /** Partitions currently assigned (by assign, or by the group). */
+  assignment(): TopicPartition[];
+  poll(options?: { readonly maxRecords?: number; readonly maxWaitMs?: number }): Promise<ConsumerRecords>;
+  seek(partition: TopicPartition, offset: number): void;
+  seekToBeginning(partitions: readonly TopicPartition[]): Promise<void>;
+  seekToEnd(partitions: readonly TopicPartition[]): Promise<void>;
+  /** The next offset poll will return for an assigned partition. */
+  position(partition: TopicPartition): Promise<number>;
+  pause(partitions: readonly TopicPartition[]): void;
+  resume(partitions: readonly TopicPartition[]): void;
+  paused(): TopicPartition[];
+  /** Commits the given offsets, or the positions of everything returned so far; durable when it resolves. */
+  commit(offsets?: readonly OffsetToCommit[]): Promise<void>;
+  committed(partitions: readonly TopicPartition[]): Promise<(CommittedOffsetInfo | null)[]>;
+  groupMetadata(): ConsumerGroupMetadata | null;
+  /** Leaves the group (so the others rebalance at once) and stops. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,342 @@
+import type { Broker, FetchPartition } from '../../broker/broker.js';
+import { BATCH, readInt64 } from '../../broker/log-segment.js';
+import { checkBatch, decodeRecords, isControlBatch } from '../../broker/record-batch.js';
+import { StreamsError } from '../../errors.js';
+import { topicPartitionKey, type ConsumerBatch, type LogRecord, type TopicPartition } from '../../record.js';
+import { RangeAssignor, RoundRobinAssignor } from '../assignors.js';
+import type {
+  CommittedOffsetInfo,
+  Consumer,
+  ConsumerConfig,
+  ConsumerGroupMetadata,
+  ConsumerRecords,
+  OffsetToCommit,
+} from '../consumer.js';
+import { GroupMembership, type RebalanceListener } from '../group-membership.js';
+
+interface PartitionState {
+  readonly tp: TopicPartition;
+  /** Next offset to return; null until initialised from the committed offset or the reset policy. */
+  position: number | null;
+  isPaused: boolean;
+  /** Records fetched but not yet returned (a poll returned fewer than were fetched). */
+  buffered: LogRecord[];
+  bufferedNext: number;
+}
+
+const EMPTY_RECORDS: ConsumerRecords = Object.freeze({ count: 0, batches: Object.freeze([]) as readonly ConsumerBatch[] });
+
+/**
+ * The consumer over an embedded broker. Long polls wait on the broker's append notifications (no busy loop);
+ * each batch's CRC32C is verified before its records are returned (CORRUPT_RECORD otherwise, never bad data).
+ */
+export class InProcessConsumer implements Consumer {
+  readonly #broker: Broker;
+  readonly #config: ConsumerConfig;
+  readonly #states = new Map<string, PartitionState>();
+  #membership: GroupMembership | null = null;
+  #mode: 'none' | 'assign' | 'subscribe' = 'none';
+  #lastAutoCommitMs: number;
+  #closed = false;
+
+  constructor(broker: Broker, config: ConsumerConfig = {}) {
+    this.#broker = broker;
+    this.#config = config;
+    this.#lastAutoCommitMs = broker.clock.nowMs();
+  }
+
+  subscribe(topics: readonly string[], listener?: RebalanceListener): void {
+    this.#assertOpen();
+    const groupId = this.#config.groupId;
+    if (groupId === undefined) throw new StreamsError('ILLEGAL_STATE', 'subscribe() needs a groupId in the consumer config');
+    if (this.#mode === 'assign') throw new StreamsError('ILLEGAL_STATE', 'subscribe() after assign(): unsubscribe first');
+    if (topics.length === 0) throw new StreamsError('ILLEGAL_STATE', 'subscribe() needs at least one topic');
+    for (const t of topics) this.#broker.describeTopic(t);
+    this.#membership?.close();
+    this.#mode = 'subscribe';
+    const broker = this.#broker;
+    this.#membership = new GroupMembership({
+      coordinator: broker.groups,
+      groupId,
+      clientId: this.#config.clientId ?? 'consumer',
+      topics,
+      partitionsPerTopic: () => new Map(topics.filter((t) => broker.hasTopic(t)).map((t) => [t, broker.describeTopic(t).numPartitions])),
+      assignors: this.#config.assignors ?? [RangeAssignor, RoundRobinAssignor],
+      sessionTimeoutMs: this.#config.sessionTimeoutMs ?? 45_000,
+      rebalanceTimeoutMs: this.#config.maxPollIntervalMs ?? 300_000,
+      heartbeatIntervalMs: this.#config.heartbeatIntervalMs ?? 3_000,
+      listener: {
+        onPartitionsRevoked: async (parts) => {
+          if (this.#config.enableAutoCommit === true) await this.commit();
+          await listener?.onPartitionsRevoked?.(parts);
+          for (const tp of parts) this.#states.delete(topicPartitionKey(tp.topic, tp.partition));
+        },
+        onPartitionsAssigned: async (parts) => {
+          for (const tp of parts) this.#track(tp);
+          await listener?.onPartitionsAssigned?.(parts);
+        },
+        onPartitionsLost: async (parts) => {
+          await listener?.onPartitionsLost?.(parts);
+          for (const tp of parts) this.#states.delete(topicPartitionKey(tp.topic, tp.partition));
+        },
+      },
+      timers: broker.timers,
+      clock: broker.clock,
+      logger: broker.logger,
+    });
+  }
+
+  assign(partitions: readonly TopicPartition[]): void {
+    this.#assertOpen();
+    if (this.#mode === 'subscribe') throw new StreamsError('ILLEGAL_STATE', 'assign() after subscribe(): unsubscribe first');
+    for (const tp of partitions) this.#broker.partitionLog(tp.topic, tp.partition);
+    this.#mode = partitions.length === 0 ? 'none' : 'assign';
+    const keep = new Set(partitions.map((tp) => topicPartitionKey(tp.topic, tp.partition)));
+    for (const k of [...this.#states.keys()]) if (!keep.has(k)) this.#states.delete(k);
+    for (const tp of partitions) this.#track(tp);
+  }
+
+  #track(tp: TopicPartition): void {
+    const k = topicPartitionKey(tp.topic, tp.partition);
+    if (!this.#states.has(k)) {
+      this.#states.set(k, { tp: { topic: tp.topic, partition: tp.partition }, position: null, isPaused: false, buffered: [], bufferedNext: 0 });
+    }
+  }
+
+  async unsubscribe(): Promise<void> {
+    if (this.#membership !== null) {
+      await this.#membership.leave();
+      this.#membership.close();
+      this.#membership = null;
+    }
+    this.#states.clear();
+    this.#mode = 'none';
+  }
+
+  assignment(): TopicPartition[] {
+    return [...this.#states.values()].map((s) => s.tp);
+  }
+
+  async poll(options: { readonly maxRecords?: number; readonly maxWaitMs?: number } = {}): Promise<ConsumerRecords> {
+    this.#assertOpen();
+    const maxRecords = options.maxRecords ?? this.#config.maxPollRecords ?? 500;
+    const maxWaitMs = options.maxWaitMs ?? 500;
+    if (this.#membership !== null) await this.#membership.ensureActive();
+    await this.#maybeAutoCommit();
+    await this.#initPositions();
+
+    const out: ConsumerBatch[] = [];
+    let count = this.#drainBuffers(out, maxRecords);
+    if (count > 0) return { count, batches: out };
+
+    const requests: FetchPartition[] = [];
+    const maxPartitionBytes = this.#config.maxPartitionFetchBytes ?? 1_048_576;
+    for (const s of this.#states.values()) {
+      if (!s.isPaused && s.position !== null) requests.push({ topic: s.tp.topic, partition: s.tp.partition, offset: s.position, maxBytes: maxPartitionBytes });
+    }
+    if (requests.length === 0) return EMPTY_RECORDS;
+    const fetched = await this.#broker.fetch(requests, { maxWaitMs, maxBytes: this.#config.fetchMaxBytes ?? 52_428_800 });
+    if (this.#closed || this.#membership?.needsRejoin === true) return EMPTY_RECORDS;
+    const checkCrcs = this.#config.checkCrcs ?? true;
+    for (const f of fetched) {
+      const s = this.#states.get(topicPartitionKey(f.topic, f.partition));
+      if (s === undefined || s.position === null || s.isPaused) continue;
+      if (f.error !== undefined) {
+        if (f.error.code === 'OFFSET_OUT_OF_RANGE') {
+          await this.#reset(s, f.error);
+          continue;
+        }
+        throw f.error;
+      }
+      const records = this.#decode(f.topic, f.partition, f.bytes, s.position, checkCrcs);
+      if (records.length === 0) {
+        s.position = Math.max(s.position, f.nextOffset);
+        continue;
+      }
+      s.buffered = records;
+      s.bufferedNext = 0;
+    }
+    count = this.#drainBuffers(out, maxRecords);
+    return count === 0 ? EMPTY_RECORDS : { count, batches: out };
+  }
+
+  #decode(topic: string, partition: number, bytes: Buffer, from: number, checkCrcs: boolean): LogRecord[] {
+    let out: LogRecord[] | null = null;
+    for (let p = 0; p < bytes.length; ) {
+      let size: number;
+      if (checkCrcs) {
+        const check = checkBatch(bytes, p, bytes.length);
+        if (check.kind !== 'ok') {
+          throw new StreamsError(
+            'CORRUPT_RECORD',
+            `corrupt record batch in ${topic}-${partition} at offset ${readInt64(bytes, p)}: ${check.kind === 'corrupt' ? check.reason : 'truncated'}`,
+            { topic, partition, offset: from },
+          );
+        }
+        size = check.size;
+      } else size = bytes.readInt32BE(p + BATCH.length) + 12;
+      if (!isControlBatch(bytes.readInt16BE(p + BATCH.attributes))) {
+        const recs = decodeRecords(bytes, p);
+        if (out === null && (recs.length === 0 || recs[0]!.offset >= from)) out = recs;
+        else {
+          out ??= [];
+          for (const r of recs) if (r.offset >= from) out.push(r);
+        }
+      }
+      p += size;
+    }
+    return out ?? [];
+  }
+
+  #drainBuffers(out: ConsumerBatch[], maxRecords: number): number {
+    let count = 0;
+    for (const s of this.#states.values()) {
+      if (count >= maxRecords) break;
+      if (s.isPaused || s.bufferedNext >= s.buffered.length) continue;
+      const take = Math.min(maxRecords - count, s.buffered.length - s.bufferedNext);
+      const records = s.bufferedNext === 0 && take === s.buffered.length ? s.buffered : s.buffered.slice(s.bufferedNext, s.bufferedNext + take);
+      s.bufferedNext += take;
+      s.position = records[records.length - 1]!.offset + 1;
+      if (s.bufferedNext >= s.buffered.length) {
+        s.buffered = [];
+        s.bufferedNext = 0;
+      }
+      out.push({ topic: s.tp.topic, partition: s.tp.partition, records });
+      count += take;
+    }
+    return count;
+  }
+
+  async #initPositions(): Promise<void> {
+    const missing = [...this.#states.values()].filter((s) => s.position === null);
+    if (missing.length === 0) return;
+    const groupId = this.#config.groupId;
+    const committed = groupId === undefined ? new Map() : this.#broker.groups.fetchOffsets(groupId, missing.map((s) => s.tp));
+    for (const s of missing) {
+      const c = committed.get(topicPartitionKey(s.tp.topic, s.tp.partition));
+      const log = this.#broker.partitionLog(s.tp.topic, s.tp.partition);
+      if (c !== undefined && c.offset >= log.logStartOffset && c.offset <= log.logEndOffset) s.position = c.offset;
+      else await this.#reset(s, null);
+    }
+  }
+
+  async #reset(s: PartitionState, cause: StreamsError | null): Promise<void> {
+    const policy = this.#config.autoOffsetReset ?? 'latest';
+    if (policy === 'none') {
+      throw new StreamsError('OFFSET_OUT_OF_RANGE', `no valid offset for ${s.tp.topic}-${s.tp.partition} and autoOffsetReset is 'none'`, {
+        topic: s.tp.topic,
+        partition: s.tp.partition,
+        ...(cause === null ? {} : { cause }),
+      });
+    }
+    s.position = this.#broker.listOffset(s.tp.topic, s.tp.partition, policy);
+    s.buffered = [];
+    s.bufferedNext = 0;
+    if (cause !== null) this.#broker.logger.info({ topic: s.tp.topic, partition: s.tp.partition, position: s.position, policy }, 'offset out of range; reset');
+  }
+
+  async #maybeAutoCommit(): Promise<void> {
+    if (this.#config.enableAutoCommit !== true || this.#config.groupId === undefined) return;
+    const now = this.#broker.clock.nowMs();
+    if (now - this.#lastAutoCommitMs < (this.#config.autoCommitIntervalMs ?? 5_000)) return;
+    this.#lastAutoCommitMs = now;
+    await this.commit();
+  }
+
+  seek(partition: TopicPartition, offset: number): void {
+    if (!Number.isSafeInteger(offset) || offset < 0) {
+      throw new StreamsError('OFFSET_OUT_OF_RANGE', `cannot seek ${partition.topic}-${partition.partition} to ${offset}`, { ...partition, offset });
+    }
+    const s = this.#require(partition);
+    s.position = offset;
+    s.buffered = [];
+    s.bufferedNext = 0;
+  }
+
+  async seekToBeginning(partitions: readonly TopicPartition[]): Promise<void> {
+    for (const tp of partitions) this.seek(tp, this.#broker.listOffset(tp.topic, tp.partition, 'earliest'));
+  }
+
+  async seekToEnd(partitions: readonly TopicPartition[]): Promise<void> {
+    for (const tp of partitions) this.seek(tp, this.#broker.listOffset(tp.topic, tp.partition, 'latest'));
+  }
+
+  async position(partition: TopicPartition): Promise<number> {
+    const s = this.#require(partition);
+    if (s.position === null) await this.#initPositions();
+    return s.position!;
+  }
+
+  pause(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) this.#require(tp).isPaused = true;
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) this.#require(tp).isPaused = false;
+  }
+
+  paused(): TopicPartition[] {
+    return [...this.#states.values()].filter((s) => s.isPaused).map((s) => s.tp);
+  }
+
+  #require(tp: TopicPartition): PartitionState {
+    const s = this.#states.get(topicPartitionKey(tp.topic, tp.partition));
+    if (s === undefined) throw new StreamsError('ILLEGAL_STATE', `${tp.topic}-${tp.partition} is not assigned to this consumer`, tp);
+    return s;
+  }
+
+  async commit(offsets?: readonly OffsetToCommit[]): Promise<void> {
+    this.#assertOpen();
+    const groupId = this.#config.groupId;
+    if (groupId === undefined) throw new StreamsError('ILLEGAL_STATE', 'commit() needs a groupId in the consumer config');
+    const list: readonly OffsetToCommit[] =
+      offsets ??
+      [...this.#states.values()].filter((s) => s.position !== null).map((s) => ({ topic: s.tp.topic, partition: s.tp.partition, offset: s.position! }));
+    if (list.length === 0) return;
+    const ctx = this.#membership?.commitContext() ?? null;
+    await this.#broker.groups.commitOffsets({
+      groupId,
+      ...(ctx === null ? { generationId: -1 } : { memberId: ctx.memberId, generationId: ctx.generationId }),
+      offsets: list.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata ?? '' })),
+    });
+  }
+
+  async committed(partitions: readonly TopicPartition[]): Promise<(CommittedOffsetInfo | null)[]> {
+    const groupId = this.#config.groupId;
+    if (groupId === undefined) throw new StreamsError('ILLEGAL_STATE', 'committed() needs a groupId in the consumer config');
+    const m = this.#broker.groups.fetchOffsets(groupId, partitions);
+    return partitions.map((tp) => {
+      const c = m.get(topicPartitionKey(tp.topic, tp.partition));
+      return c === undefined ? null : { topic: tp.topic, partition: tp.partition, offset: c.offset, metadata: c.metadata };
+    });
+  }
+
+  groupMetadata(): ConsumerGroupMetadata | null {
+    const ctx = this.#membership?.commitContext() ?? null;
+    if (ctx === null || this.#config.groupId === undefined) return null;
+    return { groupId: this.#config.groupId, memberId: ctx.memberId, generationId: ctx.generationId };
+  }
+
+  /** Test hook: stop heartbeating without leaving, as a crashed process would. */
+  simulateCrash(): void {
+    this.#membership?.simulateCrash();
+    this.#closed = true;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    if (this.#membership !== null) {
+      try {
+        if (this.#config.enableAutoCommit === true) await this.commit();
+        await this.#membership.leave();
+      } finally {
+        this.#membership.close();
+      }
+    }
+    this.#closed = true;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StreamsError('CLOSED', 'the consumer is closed');
+  }
+}
