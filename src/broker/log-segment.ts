@@ -60,6 +60,9 @@ export class LogSegment {
   #timeStamps: number[] = [];
   #timeOffsets: number[] = [];
   #bytesSinceIndex = 0;
+  /** Index entries already in the index files; the rest are written at sync/roll/close (recovery rebuilds them). */
+  #idxWritten = 0;
+  #timeWritten = 0;
   /** Offset after the last batch in this segment (baseOffset when empty). */
   nextOffset: number;
   /** Largest record timestamp in this segment, -1 when empty. */
@@ -119,37 +122,48 @@ export class LogSegment {
     const position = this.log.size;
     this.log.append(batch);
     if (this.firstAppendMs === null) this.firstAppendMs = nowMs;
-    this.#indexBatch(baseOffset, lastOffset, maxTimestamp, position, batch.length, true);
+    this.#indexBatch(baseOffset, lastOffset, maxTimestamp, position, batch.length);
     this.nextOffset = lastOffset + 1;
   }
 
-  #indexBatch(baseOffset: number, lastOffset: number, maxTimestamp: number, position: number, size: number, write: boolean): void {
+  #indexBatch(baseOffset: number, lastOffset: number, maxTimestamp: number, position: number, size: number): void {
     if (this.#bytesSinceIndex >= this.#indexIntervalBytes || this.#idxOffsets.length === 0) {
-      const rel = baseOffset - this.baseOffset;
-      this.#idxOffsets.push(rel);
+      this.#idxOffsets.push(baseOffset - this.baseOffset);
       this.#idxPositions.push(position);
-      if (write) {
-        const e = Buffer.allocUnsafe(8);
-        e.writeInt32BE(rel, 0);
-        e.writeInt32BE(position, 4);
-        this.#offsetIndexFile.append(e);
-      }
       const lastTs = this.#timeStamps.length === 0 ? -Infinity : this.#timeStamps[this.#timeStamps.length - 1]!;
       const maxSoFar = Math.max(this.maxTimestamp, maxTimestamp);
       if (maxSoFar > lastTs) {
         this.#timeStamps.push(maxSoFar);
         this.#timeOffsets.push(lastOffset - this.baseOffset);
-        if (write) {
-          const t = Buffer.allocUnsafe(12);
-          t.writeBigInt64BE(BigInt(maxSoFar), 0);
-          t.writeInt32BE(lastOffset - this.baseOffset, 8);
-          this.#timeIndexFile.append(t);
-        }
       }
       this.#bytesSinceIndex = 0;
     }
     this.#bytesSinceIndex += size;
     if (maxTimestamp > this.maxTimestamp) this.maxTimestamp = maxTimestamp;
+  }
+
+  /** Writes the index entries not yet in the index files, in one append per file. */
+  #flushIndexes(): void {
+    const n = this.#idxOffsets.length - this.#idxWritten;
+    if (n > 0) {
+      const e = Buffer.allocUnsafe(8 * n);
+      for (let i = 0; i < n; i++) {
+        e.writeInt32BE(this.#idxOffsets[this.#idxWritten + i]!, 8 * i);
+        e.writeInt32BE(this.#idxPositions[this.#idxWritten + i]!, 8 * i + 4);
+      }
+      this.#offsetIndexFile.append(e);
+      this.#idxWritten += n;
+    }
+    const m = this.#timeStamps.length - this.#timeWritten;
+    if (m > 0) {
+      const t = Buffer.allocUnsafe(12 * m);
+      for (let i = 0; i < m; i++) {
+        t.writeBigInt64BE(BigInt(this.#timeStamps[this.#timeWritten + i]!), 12 * i);
+        t.writeInt32BE(this.#timeOffsets[this.#timeWritten + i]!, 12 * i + 8);
+      }
+      this.#timeIndexFile.append(t);
+      this.#timeWritten += m;
+    }
   }
 
   /** Loads the index files; false when they are missing or inconsistent (then the caller recovers). */
@@ -174,6 +188,8 @@ export class LogSegment {
       this.#timeOffsets.push(tim.readInt32BE(p + 8));
     }
     this.maxTimestamp = this.#timeStamps.length === 0 ? -1 : this.#timeStamps[this.#timeStamps.length - 1]!;
+    this.#idxWritten = this.#idxOffsets.length;
+    this.#timeWritten = this.#timeStamps.length;
     // Walk the batches after the last index entry to find the end offset and tail timestamps.
     let pos = this.#idxPositions.length === 0 ? 0 : this.#idxPositions[this.#idxPositions.length - 1]!;
     const tail = this.log.read(pos, this.log.size - pos);
@@ -199,6 +215,8 @@ export class LogSegment {
     this.#timeStamps = [];
     this.#timeOffsets = [];
     this.#bytesSinceIndex = 0;
+    this.#idxWritten = 0;
+    this.#timeWritten = 0;
     this.maxTimestamp = -1;
     this.nextOffset = this.baseOffset;
     this.#offsetIndexFile.truncate(0);
@@ -209,8 +227,6 @@ export class LogSegment {
     let reason: string | null = null;
     let chunk: Buffer = Buffer.alloc(0);
     let chunkStart = 0;
-    const idxOut: Buffer[] = [];
-    const timeOut: Buffer[] = [];
     while (pos < size) {
       let p = pos - chunkStart;
       if (p + BATCH.headerBytes > chunk.length || p + 12 + chunk.readInt32BE(p + BATCH.length) > chunk.length) {
@@ -229,28 +245,13 @@ export class LogSegment {
         reason = `offsets go backwards at position ${pos} (batch ${h.baseOffset}, expected >= ${this.nextOffset})`;
         break;
       }
-      const before = this.#idxOffsets.length;
-      const beforeT = this.#timeStamps.length;
-      this.#indexBatch(h.baseOffset, lastOffset, h.maxTimestamp, pos, check.size, false);
-      if (this.#idxOffsets.length > before) {
-        const e = Buffer.allocUnsafe(8);
-        e.writeInt32BE(this.#idxOffsets[before]!, 0);
-        e.writeInt32BE(this.#idxPositions[before]!, 4);
-        idxOut.push(e);
-      }
-      if (this.#timeStamps.length > beforeT) {
-        const t = Buffer.allocUnsafe(12);
-        t.writeBigInt64BE(BigInt(this.#timeStamps[beforeT]!), 0);
-        t.writeInt32BE(this.#timeOffsets[beforeT]!, 8);
-        timeOut.push(t);
-      }
+      this.#indexBatch(h.baseOffset, lastOffset, h.maxTimestamp, pos, check.size);
       this.nextOffset = lastOffset + 1;
       pos += check.size;
     }
-    if (idxOut.length > 0) this.#offsetIndexFile.append(Buffer.concat(idxOut));
-    if (timeOut.length > 0) this.#timeIndexFile.append(Buffer.concat(timeOut));
     const truncatedBytes = size - pos;
     if (truncatedBytes > 0) this.log.truncate(pos);
+    this.#flushIndexes();
     return { truncatedBytes, reason };
   }
 
@@ -349,16 +350,19 @@ export class LogSegment {
 
   /** Makes appended bytes and index entries durable. */
   async sync(): Promise<void> {
+    this.#flushIndexes();
     await Promise.all([this.log.sync(), this.#offsetIndexFile.sync(), this.#timeIndexFile.sync()]);
   }
 
   syncNow(): void {
+    this.#flushIndexes();
     this.log.syncNow();
     this.#offsetIndexFile.syncNow();
     this.#timeIndexFile.syncNow();
   }
 
   close(): void {
+    this.#flushIndexes();
     this.log.close();
     this.#offsetIndexFile.close();
     this.#timeIndexFile.close();
