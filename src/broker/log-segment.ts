@@ -9,6 +9,7 @@ export const BATCH = {
   baseOffset: 0,
   length: 8,
   magic: 16,
+  crc: 17,
   attributes: 21,
   lastOffsetDelta: 23,
   maxTimestamp: 35,
