@@ -14,6 +14,7 @@ import type {
   OffsetToCommit,
 } from '../consumer.js';
 import { GroupMembership, type RebalanceListener } from '../group-membership.js';
+import { keepAlive } from '../../util/keep-alive.js';
 
 interface PartitionState {
   readonly tp: TopicPartition;
@@ -104,7 +105,11 @@ export class InProcessConsumer implements Consumer {
     }
   }
 
-  async unsubscribe(): Promise<void> {
+  unsubscribe(): Promise<void> {
+    return keepAlive(this.#unsubscribe());
+  }
+
+  async #unsubscribe(): Promise<void> {
     if (this.#membership !== null) {
       await this.#membership.leave();
       this.#membership.close();
@@ -118,7 +123,11 @@ export class InProcessConsumer implements Consumer {
     return [...this.#states.values()].map((s) => s.tp);
   }
 
-  async poll(options: { readonly maxRecords?: number; readonly maxWaitMs?: number } = {}): Promise<ConsumerRecords> {
+  poll(options: { readonly maxRecords?: number; readonly maxWaitMs?: number } = {}): Promise<ConsumerRecords> {
+    return keepAlive(this.#poll(options));
+  }
+
+  async #poll(options: { readonly maxRecords?: number; readonly maxWaitMs?: number }): Promise<ConsumerRecords> {
     this.#assertOpen();
     const maxRecords = options.maxRecords ?? this.#config.maxPollRecords ?? 500;
     const maxWaitMs = options.maxWaitMs ?? 500;
@@ -290,7 +299,11 @@ export class InProcessConsumer implements Consumer {
     return s;
   }
 
-  async commit(offsets?: readonly OffsetToCommit[]): Promise<void> {
+  commit(offsets?: readonly OffsetToCommit[]): Promise<void> {
+    return keepAlive(this.#commit(offsets));
+  }
+
+  async #commit(offsets?: readonly OffsetToCommit[]): Promise<void> {
     this.#assertOpen();
     const groupId = this.#config.groupId;
     if (groupId === undefined) throw new StreamsError('ILLEGAL_STATE', 'commit() needs a groupId in the consumer config');
@@ -328,7 +341,11 @@ export class InProcessConsumer implements Consumer {
     this.#closed = true;
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    return keepAlive(this.#close());
+  }
+
+  async #close(): Promise<void> {
     if (this.#closed) return;
     if (this.#membership !== null) {
       try {
