@@ -12,6 +12,7 @@
  * | `INVALID_CONFIG`            | no        | a config key is unknown or its value is out of range                        |
  * | `INVALID_PARTITIONS`        | no        | a partition count below 1 or not an integer                                 |
  * | `RECORD_TOO_LARGE`          | no        | a batch is larger than the topic's `max.message.bytes`                      |
+ * | `INVALID_RECORD`            | no        | records that cannot be encoded (no records, non-integer timestamp, ...)    |
  * | `CORRUPT_RECORD`            | no        | stored or received bytes fail their CRC32C or their grammar                 |
  * | `OFFSET_OUT_OF_RANGE`       | no        | a fetch or seek names an offset outside [logStartOffset, logEndOffset]      |
  * | `OUT_OF_ORDER_SEQUENCE`     | no        | an idempotent producer's batch skips sequence numbers                       |
@@ -43,6 +44,7 @@ export type StreamsErrorCode =
   | 'INVALID_CONFIG'
   | 'INVALID_PARTITIONS'
   | 'RECORD_TOO_LARGE'
+  | 'INVALID_RECORD'
   | 'CORRUPT_RECORD'
   | 'OFFSET_OUT_OF_RANGE'
   | 'OUT_OF_ORDER_SEQUENCE'
