@@ -27,6 +27,8 @@
  * | `TIMEOUT`                   | yes       | an operation did not finish in time                                         |
  * | `STORAGE_FAILED`            | no        | the file system refused an operation (wraps the system error as `cause`)    |
  * | `TOPOLOGY_INVALID`          | no        | a topology cannot be built (unknown parent, cycle, duplicate name, ...)     |
+ * | `PROCESSING_FAILED`         | no        | a processor threw for a record and the handler said 'fail'; names the record |
+ * | `PRODUCTION_FAILED`         | no        | the log refused an output record and the handler said 'fail'               |
  *
  * @example
  * ```ts
@@ -58,7 +60,9 @@ export type StreamsErrorCode =
   | 'CLOSED'
   | 'TIMEOUT'
   | 'STORAGE_FAILED'
-  | 'TOPOLOGY_INVALID';
+  | 'TOPOLOGY_INVALID'
+  | 'PROCESSING_FAILED'
+  | 'PRODUCTION_FAILED';
 
 const RETRIABLE: ReadonlySet<StreamsErrorCode> = new Set<StreamsErrorCode>(['REBALANCE_IN_PROGRESS', 'TIMEOUT']);
 

@@ -46,6 +46,8 @@ export interface BrokerOptions {
   readonly offsetsTopicPartitions?: number;
   /** Kafka's group.initial.rebalance.delay.ms. */
   readonly groupInitialRebalanceDelayMs?: number;
+  /** Kafka's group.min.session.timeout.ms (default 6000); lower it for tests that kill consumers. */
+  readonly groupMinSessionTimeoutMs?: number;
 }
 
 /** A topic as the broker holds it. */
@@ -153,6 +155,7 @@ export class Broker {
       logger: this.logger,
       offsetStore: this.#offsets,
       ...(options.groupInitialRebalanceDelayMs === undefined ? {} : { initialRebalanceDelayMs: options.groupInitialRebalanceDelayMs }),
+      ...(options.groupMinSessionTimeoutMs === undefined ? {} : { minSessionTimeoutMs: options.groupMinSessionTimeoutMs }),
     });
   }
 

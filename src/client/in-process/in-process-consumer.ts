@@ -62,7 +62,8 @@ export class InProcessConsumer implements Consumer {
       groupId,
       clientId: this.#config.clientId ?? 'consumer',
       topics,
-      partitionsPerTopic: () => new Map(topics.filter((t) => broker.hasTopic(t)).map((t) => [t, broker.describeTopic(t).numPartitions])),
+      // The leader assigns for every member's topics, not only this consumer's.
+      partitionsPerTopic: (ts) => new Map(ts.filter((t) => broker.hasTopic(t)).map((t) => [t, broker.describeTopic(t).numPartitions])),
       assignors: this.#config.assignors ?? [RangeAssignor, RoundRobinAssignor],
       sessionTimeoutMs: this.#config.sessionTimeoutMs ?? 45_000,
       rebalanceTimeoutMs: this.#config.maxPollIntervalMs ?? 300_000,
@@ -312,6 +313,9 @@ export class InProcessConsumer implements Consumer {
       [...this.#states.values()].filter((s) => s.position !== null).map((s) => ({ topic: s.tp.topic, partition: s.tp.partition, offset: s.position! }));
     if (list.length === 0) return;
     const ctx = this.#membership?.commitContext() ?? null;
+    if (this.#membership !== null && ctx === null) {
+      throw new StreamsError('REBALANCE_IN_PROGRESS', `cannot commit for group ${groupId} before this member has joined a generation; poll first`);
+    }
     await this.#broker.groups.commitOffsets({
       groupId,
       ...(ctx === null ? { generationId: -1 } : { memberId: ctx.memberId, generationId: ctx.generationId }),

@@ -1,0 +1,299 @@
+/**
+ * Kafka's embedded consumer protocol: the bytes a consumer puts in JoinGroup's protocol metadata
+ * (ConsumerProtocolSubscription) and the bytes the leader hands out through SyncGroup (ConsumerProtocolAssignment).
+ *
+ * Grammar (big-endian, not flexible; a newer version only appends fields, so a reader decodes an unknown newer version
+ * with the newest grammar it knows, as Java's ConsumerProtocol does):
+ * ```
+ * Subscription  => version:int16 topics:[string] user_data:bytes
+ *                  owned_partitions:[topic:string partitions:[int32]]   (v1+)
+ *                  generation_id:int32                                  (v2+)
+ *                  rack_id:nullable_string                              (v3+)
+ * Assignment    => version:int16 assigned_partitions:[topic:string partitions:[int32]] user_data:bytes   (v0-v3 alike)
+ * string        => length:int16 utf8         nullable_string => length:int16 (-1 = null) utf8
+ * bytes         => length:int32 (-1 = null) raw                [T] => count:int32 T*
+ * ```
+ */
+import { StreamsError } from '../errors.js';
+import type { TopicPartition } from '../record.js';
+
+/**
+ * The newest ConsumerProtocolSubscription version this codec reads and writes; newer ones are read as this one.
+ *
+ * @example
+ * ```ts
+ * encodeSubscription({ topics: ['orders'], rackId: 'eu-1a' }, SUBSCRIPTION_MAX_VERSION);
+ * ```
+ */
+export const SUBSCRIPTION_MAX_VERSION = 3;
+/**
+ * The newest ConsumerProtocolAssignment version this codec reads and writes (all versions share one grammar).
+ *
+ * @example
+ * ```ts
+ * encodeAssignment({ assignedPartitions: [] }, ASSIGNMENT_MAX_VERSION);
+ * ```
+ */
+export const ASSIGNMENT_MAX_VERSION = 3;
+
+/**
+ * A consumer's subscription as carried in JoinGroup metadata.
+ *
+ * `ownedPartitions` is written from v1, `generationId` from v2 (-1 = none), `rackId` from v3; older versions drop them
+ * on encode and decode them as `[]`, `-1`, `null`.
+ *
+ * @example
+ * ```ts
+ * const sub: ConsumerSubscription = { topics: ['orders'], userData: null, ownedPartitions: [], generationId: -1, rackId: null };
+ * ```
+ */
+export interface ConsumerSubscription {
+  readonly topics: readonly string[];
+  readonly userData: Uint8Array | null;
+  readonly ownedPartitions: readonly TopicPartition[];
+  readonly generationId: number;
+  readonly rackId: string | null;
+}
+
+/**
+ * The partitions the group leader gave one member, as carried in SyncGroup.
+ *
+ * @example
+ * ```ts
+ * const a: ConsumerAssignment = { assignedPartitions: [{ topic: 'orders', partition: 0 }], userData: null };
+ * ```
+ */
+export interface ConsumerAssignment {
+  readonly assignedPartitions: readonly TopicPartition[];
+  readonly userData: Uint8Array | null;
+}
+
+/**
+ * Encodes a subscription as Kafka's ConsumerProtocolSubscription at `version` (0..3, default 1).
+ *
+ * Owned partitions are grouped by topic in order of first appearance, as Java's ConsumerProtocol does.
+ *
+ * @example
+ * ```ts
+ * const metadata = encodeSubscription({ topics: ['orders'], ownedPartitions: [{ topic: 'orders', partition: 2 }] });
+ * ```
+ */
+export function encodeSubscription(
+  sub: { readonly topics: readonly string[] } & Partial<Omit<ConsumerSubscription, 'topics'>>,
+  version = 1,
+): Uint8Array {
+  checkVersion('subscription', version, SUBSCRIPTION_MAX_VERSION);
+  const w = new ByteWriter();
+  w.int16(version);
+  w.int32(sub.topics.length);
+  for (const t of sub.topics) w.string(t);
+  w.bytes(sub.userData ?? null);
+  if (version >= 1) writeTopicPartitions(w, sub.ownedPartitions ?? []);
+  if (version >= 2) w.int32(sub.generationId ?? -1);
+  if (version >= 3) w.nullableString(sub.rackId ?? null);
+  return w.finish();
+}
+
+/**
+ * Decodes a ConsumerProtocolSubscription of any version; a version above {@link SUBSCRIPTION_MAX_VERSION} is read with
+ * the newest grammar (its extra trailing fields are ignored).
+ *
+ * @throws StreamsError `CORRUPT_RECORD` when the bytes are truncated or break the grammar.
+ * @example
+ * ```ts
+ * const { topics } = decodeSubscription(member.metadata);
+ * ```
+ */
+export function decodeSubscription(bytes: Uint8Array): ConsumerSubscription & { readonly version: number } {
+  const r = new ByteReader(bytes, 'subscription');
+  const version = readVersion(r, SUBSCRIPTION_MAX_VERSION);
+  const n = r.count();
+  const topics: string[] = [];
+  for (let i = 0; i < n; i++) topics.push(r.string());
+  const userData = r.bytes();
+  const ownedPartitions = version >= 1 ? readTopicPartitions(r) : [];
+  const generationId = version >= 2 ? r.int32() : -1;
+  const rackId = version >= 3 ? r.nullableString() : null;
+  return { version, topics, userData, ownedPartitions, generationId, rackId };
+}
+
+/**
+ * Encodes an assignment as Kafka's ConsumerProtocolAssignment at `version` (0..3, default 1; all versions share one grammar).
+ *
+ * @example
+ * ```ts
+ * const bytes = encodeAssignment({ assignedPartitions: [{ topic: 'orders', partition: 0 }] });
+ * ```
+ */
+export function encodeAssignment(
+  assignment: { readonly assignedPartitions: readonly TopicPartition[]; readonly userData?: Uint8Array | null },
+  version = 1,
+): Uint8Array {
+  checkVersion('assignment', version, ASSIGNMENT_MAX_VERSION);
+  const w = new ByteWriter();
+  w.int16(version);
+  writeTopicPartitions(w, assignment.assignedPartitions);
+  w.bytes(assignment.userData ?? null);
+  return w.finish();
+}
+
+/**
+ * Decodes a ConsumerProtocolAssignment. Empty bytes (what the coordinator hands a member the leader left out) decode
+ * as an empty assignment, as Java's consumer treats them.
+ *
+ * @throws StreamsError `CORRUPT_RECORD` when the bytes are truncated or break the grammar.
+ * @example
+ * ```ts
+ * const { assignedPartitions } = decodeAssignment(sync.assignment);
+ * ```
+ */
+export function decodeAssignment(bytes: Uint8Array): ConsumerAssignment & { readonly version: number } {
+  if (bytes.length === 0) return { version: 0, assignedPartitions: [], userData: null };
+  const r = new ByteReader(bytes, 'assignment');
+  const version = readVersion(r, ASSIGNMENT_MAX_VERSION);
+  const assignedPartitions = readTopicPartitions(r);
+  const userData = r.bytes();
+  return { version, assignedPartitions, userData };
+}
+
+function checkVersion(what: string, version: number, max: number): void {
+  if (!Number.isInteger(version) || version < 0 || version > max) {
+    throw new StreamsError('INVALID_CONFIG', `consumer protocol ${what} version ${version} is not in 0..${max}`);
+  }
+}
+
+function readVersion(r: ByteReader, max: number): number {
+  const v = r.int16();
+  if (v < 0) r.fail(`negative version ${v}`);
+  return Math.min(v, max);
+}
+
+function writeTopicPartitions(w: ByteWriter, partitions: readonly TopicPartition[]): void {
+  const byTopic = new Map<string, number[]>();
+  for (const tp of partitions) {
+    const list = byTopic.get(tp.topic);
+    if (list === undefined) byTopic.set(tp.topic, [tp.partition]);
+    else list.push(tp.partition);
+  }
+  w.int32(byTopic.size);
+  for (const [topic, list] of byTopic) {
+    w.string(topic);
+    w.int32(list.length);
+    for (const p of list) w.int32(p);
+  }
+}
+
+function readTopicPartitions(r: ByteReader): TopicPartition[] {
+  const out: TopicPartition[] = [];
+  const topics = r.count();
+  for (let i = 0; i < topics; i++) {
+    const topic = r.string();
+    const n = r.count();
+    for (let j = 0; j < n; j++) out.push({ topic, partition: r.int32() });
+  }
+  return out;
+}
+
+/** A growable big-endian writer; rebalances are rare, so simplicity beats a size pre-pass. */
+class ByteWriter {
+  #buf = Buffer.allocUnsafe(64);
+  #pos = 0;
+
+  #ensure(n: number): void {
+    if (this.#pos + n <= this.#buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#pos + n));
+    this.#buf.copy(next, 0, 0, this.#pos);
+    this.#buf = next;
+  }
+  int16(v: number): void {
+    this.#ensure(2);
+    this.#pos = this.#buf.writeInt16BE(v, this.#pos);
+  }
+  int32(v: number): void {
+    this.#ensure(4);
+    this.#pos = this.#buf.writeInt32BE(v, this.#pos);
+  }
+  string(s: string): void {
+    const len = Buffer.byteLength(s, 'utf8');
+    if (len > 0x7fff) throw new StreamsError('INVALID_CONFIG', `string of ${len} bytes does not fit an int16 length`);
+    this.int16(len);
+    this.#ensure(len);
+    this.#pos += this.#buf.write(s, this.#pos, 'utf8');
+  }
+  nullableString(s: string | null): void {
+    if (s === null) this.int16(-1);
+    else this.string(s);
+  }
+  bytes(b: Uint8Array | null): void {
+    if (b === null) {
+      this.int32(-1);
+      return;
+    }
+    this.int32(b.length);
+    this.#ensure(b.length);
+    this.#buf.set(b, this.#pos);
+    this.#pos += b.length;
+  }
+  finish(): Uint8Array {
+    return this.#buf.subarray(0, this.#pos);
+  }
+}
+
+class ByteReader {
+  readonly #buf: Buffer;
+  readonly #what: string;
+  #pos = 0;
+
+  constructor(bytes: Uint8Array, what: string) {
+    this.#buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.#what = what;
+  }
+  fail(why: string): never {
+    throw new StreamsError('CORRUPT_RECORD', `consumer protocol ${this.#what}: ${why} at byte ${this.#pos}`);
+  }
+  #need(n: number): void {
+    if (this.#pos + n > this.#buf.length) this.fail(`needs ${n} more bytes, ${this.#buf.length - this.#pos} left`);
+  }
+  int16(): number {
+    this.#need(2);
+    const v = this.#buf.readInt16BE(this.#pos);
+    this.#pos += 2;
+    return v;
+  }
+  int32(): number {
+    this.#need(4);
+    const v = this.#buf.readInt32BE(this.#pos);
+    this.#pos += 4;
+    return v;
+  }
+  /** An array count; every element takes at least one byte, so a count larger than what is left is corrupt. */
+  count(): number {
+    const n = this.int32();
+    if (n < 0 || n > this.#buf.length - this.#pos) this.fail(`bad array length ${n}`);
+    return n;
+  }
+  string(): string {
+    const len = this.int16();
+    if (len < 0) this.fail(`null where a string is required`);
+    return this.#text(len);
+  }
+  nullableString(): string | null {
+    const len = this.int16();
+    return len < 0 ? null : this.#text(len);
+  }
+  #text(len: number): string {
+    this.#need(len);
+    const s = this.#buf.toString('utf8', this.#pos, this.#pos + len);
+    this.#pos += len;
+    return s;
+  }
+  bytes(): Uint8Array | null {
+    const len = this.int32();
+    if (len < 0) return null;
+    this.#need(len);
+    // copy: the caller may keep user data longer than the request buffer lives
+    const out = new Uint8Array(this.#buf.subarray(this.#pos, this.#pos + len));
+    this.#pos += len;
+    return out;
+  }
+}
