@@ -23,7 +23,7 @@ export class OffsetsTopic implements OffsetStore {
   }
 
   /** Creates the topic if needed and replays it into the group coordinator. */
-  async open(): Promise<void> {
+  open(): void {
     const b = this.#broker;
     if (!b.hasTopic(CONSUMER_OFFSETS_TOPIC)) {
       b.createTopic(CONSUMER_OFFSETS_TOPIC, this.#partitions, { 'cleanup.policy': 'compact', 'segment.bytes': 104_857_600 });
@@ -54,7 +54,6 @@ export class OffsetsTopic implements OffsetStore {
       const list = [...commits.values()].filter((c): c is CommittedOffset => c !== null);
       if (list.length > 0) b.groups.loadOffsets(group, list);
     }
-    await Promise.resolve();
   }
 
   async persist(groupId: string, commits: readonly CommittedOffset[]): Promise<void> {

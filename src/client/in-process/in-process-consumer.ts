@@ -1,7 +1,5 @@
 import type { Broker, FetchPartition } from '../../broker/broker.js';
-import { BATCH, readInt64 } from '../../broker/log-segment.js';
-import { crc32c } from '../../broker/crc32c.js';
-import { decodeRecords, isControlBatch } from '../../broker/record-batch.js';
+import { decodeFetched } from '../decode-fetched.js';
 import { StreamsError } from '../../errors.js';
 import { topicPartitionKey, type ConsumerBatch, type LogRecord, type TopicPartition } from '../../record.js';
 import { RangeAssignor, RoundRobinAssignor } from '../assignors.js';
@@ -159,7 +157,7 @@ export class InProcessConsumer implements Consumer {
         }
         throw f.error;
       }
-      const records = this.#decode(f.topic, f.partition, f.bytes, s.position, checkCrcs);
+      const records = decodeFetched(f.topic, f.partition, f.bytes, s.position, checkCrcs);
       if (records.length === 0) {
         s.position = Math.max(s.position, f.nextOffset);
         continue;
@@ -169,38 +167,6 @@ export class InProcessConsumer implements Consumer {
     }
     count = this.#drainBuffers(out, maxRecords);
     return count === 0 ? EMPTY_RECORDS : { count, batches: out };
-  }
-
-  #decode(topic: string, partition: number, bytes: Buffer, from: number, checkCrcs: boolean): LogRecord[] {
-    let out: LogRecord[] | null = null;
-    for (let p = 0; p < bytes.length; ) {
-      const size = bytes.readInt32BE(p + BATCH.length) + 12;
-      // The CRC covers attributes..end; the records' grammar is checked by decodeRecords itself (it throws
-      // CORRUPT_RECORD), so one pass over the bytes for the CRC and one to decode is all a poll costs.
-      const corrupt =
-        size < BATCH.headerBytes || p + size > bytes.length || bytes[p + BATCH.magic] !== 2
-          ? 'bad batch framing'
-          : checkCrcs && crc32c(bytes, p + BATCH.attributes, p + size) !== bytes.readUInt32BE(p + BATCH.crc)
-            ? 'CRC32C mismatch'
-            : null;
-      if (corrupt !== null) {
-        throw new StreamsError('CORRUPT_RECORD', `corrupt record batch in ${topic}-${partition} at offset ${readInt64(bytes, p)}: ${corrupt}`, {
-          topic,
-          partition,
-          offset: from,
-        });
-      }
-      if (!isControlBatch(bytes.readInt16BE(p + BATCH.attributes))) {
-        const recs = decodeRecords(bytes, p);
-        if (out === null && (recs.length === 0 || recs[0]!.offset >= from)) out = recs;
-        else {
-          out ??= [];
-          for (const r of recs) if (r.offset >= from) out.push(r);
-        }
-      }
-      p += size;
-    }
-    return out ?? [];
   }
 
   #drainBuffers(out: ConsumerBatch[], maxRecords: number): number {
