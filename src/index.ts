@@ -4,6 +4,65 @@
  * The package's one face: everything public is exported here by name, in sections. Nothing else is API.
  */
 
+/* Processor API */
+export { Topology } from './topology/topology.js';
+export type { SourceOptions, SinkOptions, GlobalSourceOptions } from './topology/topology-options.js';
+export { TopologyDescription } from './topology/topology-description.js';
+export type {
+  SubtopologyDescription,
+  GlobalStoreDescription,
+  NodeDescription,
+  SourceNodeDescription,
+  ProcessorNodeDescription,
+  SinkNodeDescription,
+} from './topology/topology-description.js';
+export type { AutoOffsetReset } from './topology/topology-node.js';
+export { Record } from './processor/record.js';
+export type { FixedKeyRecord } from './processor/fixed-key-record.js';
+export type { Processor, ProcessorSupplier, FixedKeyProcessor, FixedKeyProcessorSupplier } from './processor/processor.js';
+export type { ProcessingContext, ProcessorContext, FixedKeyProcessorContext } from './processor/processor-context.js';
+export type { ProcessorRecordMetadata, RecordContext } from './processor/record-context.js';
+export type { PunctuationType, Punctuator, Cancellable } from './processor/punctuation.js';
+export type { TimestampExtractor, InputRecord } from './processor/timestamp-extractor.js';
+export type { TopicNameExtractor } from './processor/topic-name-extractor.js';
+export type { StreamPartitioner } from './processor/stream-partitioner.js';
+
+/* State */
+export { Stores } from '../state-stores/stores.js';
+export { changelogTopicName } from './state/state-store.js';
+export type { StateStore, StateStoreContext, RestoreRecord, RestoreCallback } from './state/state-store.js';
+export type { StoreBuilder, ChangelogConfig } from './state/store-builder.js';
+export type {
+  KeyValue,
+  KeyValueIterator,
+  KeyValueStore,
+  ReadOnlyKeyValueStore,
+  TimestampedKeyValueStore,
+  ReadOnlyTimestampedKeyValueStore,
+  ValueAndTimestamp,
+} from './state/key-value-store.js';
+
+/* Runtime */
+export { KafkaStreams } from '../runtime/kafka-streams.js';
+export type { KafkaStreamsState, StateListener } from '../runtime/kafka-streams.js';
+export type { StreamsConfig } from '../runtime/streams-config.js';
+export type { StateRestoreListener } from '../runtime/stream-thread.js';
+export { QueryableStoreTypes } from '../runtime/queryable-store-types.js';
+export type { QueryableStoreType } from '../runtime/queryable-store-types.js';
+export type {
+  HandlerResponse,
+  FailedRecordContext,
+  DeserializationHandler,
+  ProcessingHandler,
+  ProductionHandler,
+} from '../runtime/exception-handlers.js';
+
+/* Testing */
+export { TopologyTestDriver } from '../runtime/testing/topology-test-driver.js';
+export type { TopologyTestDriverConfig } from '../runtime/testing/topology-test-driver.js';
+export { TestInputTopic, TestOutputTopic } from '../runtime/testing/test-topics.js';
+export type { TestKeyValue } from '../runtime/testing/test-topics.js';
+
 /* Log (the included broker) */
 export { Broker } from './broker/broker.js';
 export type { BrokerOptions, FlushPolicy, TopicInfo, FetchPartition, FetchedPartition, ProduceEntry } from './broker/broker.js';
@@ -48,4 +107,5 @@ export type { Logger } from './util/logger.js';
 
 /* Errors */
 export { StreamsError, isStreamsError } from './errors.js';
+export { TopologyError } from './topology/topology-error.js';
 export type { StreamsErrorCode } from './errors.js';

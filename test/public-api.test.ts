@@ -7,6 +7,17 @@ describe('the package face (src/index.ts)', () => {
     expect(Object.keys(api).sort()).toEqual(
       [
         'Broker',
+        'KafkaStreams',
+        'QueryableStoreTypes',
+        'Record',
+        'Stores',
+        'TestInputTopic',
+        'TestOutputTopic',
+        'Topology',
+        'TopologyDescription',
+        'TopologyError',
+        'TopologyTestDriver',
+        'changelogTopicName',
         'CONSUMER_OFFSETS_TOPIC',
         'DEFAULT_TOPIC_CONFIG',
         'FileStorage',

@@ -90,6 +90,8 @@ export interface ProduceEntry {
 interface Topic {
   info: TopicInfo;
   partitions: PartitionLog[];
+  /** Name of its file in `__topics/`. */
+  metaFile: string;
 }
 
 interface FetchWaiter {
@@ -164,6 +166,14 @@ export class Broker {
    * reopened and, after an unclean shutdown, the tail of each log is validated and any torn or corrupt bytes cut.
    */
   static async open(options: BrokerOptions = {}): Promise<Broker> {
+    return Broker.openSync(options);
+  }
+
+  /**
+   * {@link Broker.open} without the promise, for callers that cannot await (the TopologyTestDriver's constructor).
+   * Opening does no asynchronous I/O, so both behave the same.
+   */
+  static openSync(options: BrokerOptions = {}): Broker {
     const storage = options.storage ?? (options.dataDir === undefined ? new MemoryStorage() : new FileStorage());
     const dataDir = path.resolve(options.dataDir ?? '/tributary-memory');
     storage.mkdirp(dataDir);
@@ -171,7 +181,7 @@ export class Broker {
     const broker = new Broker(options, storage, dataDir, lock);
     try {
       broker.#load();
-      await broker.#offsets.open();
+      broker.#offsets.open();
     } catch (e: unknown) {
       lock?.release();
       throw e;
@@ -192,7 +202,7 @@ export class Broker {
       const raw = storage.readFile(path.join(metaDir, name));
       if (raw === null) continue;
       const meta = JSON.parse(raw.toString('utf8')) as { name: string; topicId: string; numPartitions: number; config: TopicConfigInput };
-      this.#openTopic(meta.name, meta.topicId, meta.numPartitions, parseTopicConfig(meta.config, this.#defaults), wasClean);
+      this.#openTopic(meta.name, meta.topicId, meta.numPartitions, parseTopicConfig(meta.config, this.#defaults), wasClean, name);
     }
     const pids = storage.readFile(path.join(this.dataDir, 'producer-ids'));
     const start = pids === null ? 0 : Number(pids.toString('utf8')) || 0;
@@ -200,10 +210,11 @@ export class Broker {
     if (!wasClean && this.#topics.size > 0) this.logger.info({ dataDir: this.dataDir }, 'opened after an unclean shutdown; log tails were validated');
   }
 
-  #openTopic(name: string, topicId: string, numPartitions: number, config: TopicConfig, wasClean: boolean): Topic {
+  #openTopic(name: string, topicId: string, numPartitions: number, config: TopicConfig, wasClean: boolean, metaFile: string): Topic {
     const topic: Topic = {
       info: { name, topicId, numPartitions, config, isInternal: name.startsWith('__') },
       partitions: [],
+      metaFile,
     };
     for (let p = 0; p < numPartitions; p++) {
       topic.partitions.push(
@@ -273,11 +284,20 @@ export class Broker {
       return existing.info;
     }
     const topicId = randomUUID();
-    const topic = this.#openTopic(name, topicId, numPartitions, config, true);
-    this.storage.writeFileAtomic(
-      path.join(this.dataDir, TOPIC_META_DIR, `${name}.json`),
-      Buffer.from(JSON.stringify({ name, topicId, numPartitions, config: configs ?? {} })),
-    );
+    // A new topic starts empty, even where a crash inside an earlier deleteTopic left its directories behind.
+    for (let p = 0; p < numPartitions; p++) this.storage.removeDir(path.join(this.dataDir, `${name}-${p}`));
+    // Named by id: a 249-character topic name plus '.json.tmp' would pass the file system's 255-byte limit.
+    const metaFile = `${topicId}.json`;
+    const metaPath = path.join(this.dataDir, TOPIC_META_DIR, metaFile);
+    this.storage.writeFileAtomic(metaPath, Buffer.from(JSON.stringify({ name, topicId, numPartitions, config: configs ?? {} })));
+    let topic: Topic;
+    try {
+      topic = this.#openTopic(name, topicId, numPartitions, config, true, metaFile);
+    } catch (e: unknown) {
+      this.#topics.delete(name);
+      this.storage.remove(metaPath);
+      throw e;
+    }
     this.logger.debug({ topic: name, numPartitions }, 'created topic');
     return topic.info;
   }
@@ -287,7 +307,7 @@ export class Broker {
     this.#assertOpen();
     validateTopicName(name);
     const topic = this.#requireTopic(name);
-    this.storage.remove(path.join(this.dataDir, TOPIC_META_DIR, `${name}.json`));
+    this.storage.remove(path.join(this.dataDir, TOPIC_META_DIR, topic.metaFile));
     this.#topics.delete(name);
     for (const log of topic.partitions) {
       log.deleteAll();
@@ -335,14 +355,15 @@ export class Broker {
 
   /**
    * Appends batches, one per entry, and resolves when all are acknowledged under the flush policy. Every entry is
-   * validated (topic, partition) before anything is written.
+   * validated (topic, partition, size, CRC and grammar of the batch) before anything is written.
    */
   produce(entries: readonly ProduceEntry[]): Promise<AppendInfo[]> {
     try {
       this.#assertOpen();
       const logs = entries.map((e) => this.partitionLog(e.topic, e.partition));
+      for (let i = 0; i < entries.length; i++) logs[i]!.validate(entries[i]!.batch);
       const infos: AppendInfo[] = [];
-      for (let i = 0; i < entries.length; i++) infos.push(logs[i]!.append(entries[i]!.batch));
+      for (let i = 0; i < entries.length; i++) infos.push(logs[i]!.append(entries[i]!.batch, true));
       if (this.flush !== 'always') {
         for (const log of logs) this.#advance(log, log.logEndOffset);
         return Promise.resolve(infos);
@@ -403,6 +424,19 @@ export class Broker {
     if (ws === undefined) return;
     this.#waiters.delete(log);
     for (const w of ws) w.fire();
+  }
+
+  /**
+   * Appends one batch and acknowledges it at once, synchronously: for the TopologyTestDriver, which runs tasks
+   * without awaiting. Refused under flush 'always', whose acknowledgement waits for an fdatasync.
+   */
+  appendSync(topic: string, partition: number, batch: Buffer): AppendInfo {
+    this.#assertOpen();
+    if (this.flush === 'always') throw new StreamsError('ILLEGAL_STATE', "appendSync is not available with flush 'always'");
+    const log = this.partitionLog(topic, partition);
+    const info = log.append(batch);
+    this.#advance(log, log.logEndOffset);
+    return info;
   }
 
   /** A fresh producer id block for idempotent producers, persisted so ids are never reused across restarts. */

@@ -1,0 +1,444 @@
+import type { Logger } from 'pino';
+import { StreamsError, toError } from '../src/errors.js';
+import type { Processor } from '../src/processor/processor.js';
+import type { ProcessorContext } from '../src/processor/processor-context.js';
+import type { Cancellable, PunctuationType, Punctuator } from '../src/processor/punctuation.js';
+import type { ProcessorRecordMetadata, RecordContext } from '../src/processor/record-context.js';
+import { Record } from '../src/processor/record.js';
+import type { StreamPartitioner } from '../src/processor/stream-partitioner.js';
+import type { TimestampExtractor } from '../src/processor/timestamp-extractor.js';
+import type { TopicNameExtractor } from '../src/processor/topic-name-extractor.js';
+import { NO_HEADERS, type LogRecord, type TopicPartition } from '../src/record.js';
+import type { Serde } from '../src/serdes/serde.js';
+import { serializeFor } from '../src/serdes/serde.js';
+import type { StateStore } from '../src/state/state-store.js';
+import type { BuiltTopology, Subtopology } from '../src/topology/built-topology.js';
+import type { Clock } from '../src/util/clock.js';
+import { handleFailure } from './exception-handlers.js';
+import type { RecordCollector } from './record-collector.js';
+import type { ResolvedStreamsConfig } from './streams-config.js';
+import { TaskStateManager } from './task-state-manager.js';
+
+interface RuntimeNode {
+  readonly name: string;
+  readonly kind: 'source' | 'processor' | 'sink';
+  readonly children: RuntimeNode[];
+  readonly childByName: Map<string, RuntimeNode>;
+  processor: Processor<unknown, unknown, unknown, unknown> | null;
+  readonly stores: ReadonlySet<string>;
+  readonly keySerde: Serde<unknown> | undefined;
+  readonly valueSerde: Serde<unknown> | undefined;
+  readonly timestampExtractor: TimestampExtractor | undefined;
+  readonly topic: string | null;
+  readonly topicExtractor: TopicNameExtractor<unknown, unknown> | null;
+  readonly partitioner: StreamPartitioner<unknown, unknown> | undefined;
+}
+
+interface PartitionQueue {
+  readonly tp: TopicPartition;
+  readonly source: RuntimeNode;
+  records: readonly LogRecord[];
+  head: number;
+  /** The highest timestamp seen on this partition (Kafka's partition time). */
+  partitionTimeMs: number;
+  /** Next offset to commit: the last record processed or skipped + 1; -1 before any. */
+  committable: number;
+}
+
+interface Schedule {
+  readonly node: RuntimeNode;
+  readonly intervalMs: number;
+  readonly punctuator: Punctuator;
+  nextMs: number;
+  isCancelled: boolean;
+}
+
+/** A task's identity as Kafka Streams prints it: `<subtopology>_<partition>`. */
+export function taskIdOf(subtopology: number, partition: number): string {
+  return `${subtopology}_${partition}`;
+}
+
+/**
+ * One task: a sub-topology instantiated for one partition number. It owns fresh processor instances, the task's
+ * stores, one queue per input partition, stream time and punctuation. `process` is synchronous: it picks the
+ * queued record with the lowest timestamp across the task's input partitions, deserializes it, and pushes it
+ * depth-first through the processors; sinks serialize into the record collector. The thread (or the
+ * TopologyTestDriver) feeds records in and flushes output; the task never awaits.
+ */
+export class StreamTask {
+  readonly id: string;
+  readonly subtopology: Subtopology;
+  readonly partition: number;
+  readonly stateManager: TaskStateManager;
+  readonly #config: ResolvedStreamsConfig;
+  readonly #collector: RecordCollector;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #nodes = new Map<string, RuntimeNode>();
+  readonly #queues = new Map<string, PartitionQueue>();
+  readonly #streamSchedules: Schedule[] = [];
+  readonly #wallSchedules: Schedule[] = [];
+  #currentNode: RuntimeNode | null = null;
+  #recordContext: RecordContext = { topic: null, partition: -1, offset: -1, timestampMs: -1, headers: NO_HEADERS };
+  #streamTimeMs = -1;
+  #commitRequested = false;
+  #idleSinceMs: number | null = null;
+  #isClosed = false;
+
+  constructor(options: {
+    topology: BuiltTopology;
+    subtopology: Subtopology;
+    partition: number;
+    config: ResolvedStreamsConfig;
+    collector: RecordCollector;
+    clock: Clock;
+    logger: Logger;
+    stateDir: string | null;
+    inputPartitions: readonly TopicPartition[];
+    cacheMaxBytesPerStore: number;
+  }) {
+    const { topology, subtopology, partition } = options;
+    this.id = taskIdOf(subtopology.id, partition);
+    this.subtopology = subtopology;
+    this.partition = partition;
+    this.#config = options.config;
+    this.#collector = options.collector;
+    this.#clock = options.clock;
+    this.#logger = options.logger.child({ taskId: this.id });
+    this.stateManager = new TaskStateManager({
+      taskId: this.id,
+      partition,
+      applicationId: options.config.applicationId,
+      stateDir: options.stateDir,
+      collector: options.collector,
+      logger: this.#logger,
+      recordTimestampMs: () => this.#recordContext.timestampMs,
+    });
+    for (const name of subtopology.nodeNames) {
+      const n = topology.nodes.get(name)!;
+      this.#nodes.set(name, {
+        name,
+        kind: n.kind,
+        children: [],
+        childByName: new Map(),
+        processor: null,
+        stores: new Set(n.kind === 'processor' ? n.stores : []),
+        keySerde: n.kind === 'processor' ? undefined : n.keySerde,
+        valueSerde: n.kind === 'processor' ? undefined : n.valueSerde,
+        timestampExtractor: n.kind === 'source' ? n.timestampExtractor : undefined,
+        topic: n.kind === 'sink' ? n.topic : null,
+        topicExtractor: n.kind === 'sink' ? n.topicExtractor : null,
+        partitioner: n.kind === 'sink' ? n.partitioner : undefined,
+      });
+    }
+    for (const node of this.#nodes.values()) {
+      for (const childName of topology.children.get(node.name) ?? []) {
+        const child = this.#nodes.get(childName);
+        if (child === undefined) continue;
+        node.children.push(child);
+        node.childByName.set(childName, child);
+      }
+    }
+    for (const tp of options.inputPartitions) {
+      const source = this.#sourceFor(topology, tp.topic);
+      this.#queues.set(`${tp.topic}\u0000${tp.partition}`, { tp, source, records: [], head: 0, partitionTimeMs: -1, committable: -1 });
+    }
+    const builders = subtopology.storeNames.map((s) => topology.stores.get(s)!.builder);
+    this.stateManager.initStores(builders, options.cacheMaxBytesPerStore, options.config as unknown as Readonly<Record<string, unknown>>);
+  }
+
+  #sourceFor(topology: BuiltTopology, topic: string): RuntimeNode {
+    for (const name of this.subtopology.sourceNames) {
+      const n = topology.nodes.get(name);
+      if (n?.kind === 'source' && (n.topics.includes(topic) || (n.pattern !== null && n.pattern.test(topic)))) return this.#nodes.get(name)!;
+    }
+    throw new StreamsError('ILLEGAL_STATE', `task ${this.id} has no source for topic ${topic}`);
+  }
+
+  /** Instantiates the processors and calls their init (after restoration, before the first record). */
+  initProcessors(topology: BuiltTopology): void {
+    for (const node of this.#nodes.values()) {
+      const n = topology.nodes.get(node.name)!;
+      if (n.kind !== 'processor') continue;
+      node.processor = n.supplier();
+    }
+    for (const node of this.#nodes.values()) {
+      if (node.processor?.init === undefined) continue;
+      const prev = this.#currentNode;
+      this.#currentNode = node;
+      try {
+        node.processor.init(this.#contextFor(node));
+      } finally {
+        this.#currentNode = prev;
+      }
+    }
+  }
+
+  #contextFor(node: RuntimeNode): ProcessorContext<unknown, unknown> {
+    const task = this;
+    return {
+      applicationId: this.#config.applicationId,
+      taskId: this.id,
+      forward(record: Record<unknown, unknown>, childName?: string): void {
+        task.#forward(node, record, childName);
+      },
+      schedule(intervalMs: number, type: PunctuationType, punctuator: Punctuator): Cancellable {
+        return task.#schedule(node, intervalMs, type, punctuator);
+      },
+      commit(): void {
+        task.#commitRequested = true;
+      },
+      getStateStore<S extends StateStore>(name: string): S {
+        if (!node.stores.has(name)) {
+          throw new StreamsError('ILLEGAL_STATE', `processor ${node.name} is not connected to store ${name}; connect it in the topology`);
+        }
+        return task.stateManager.stores.get(name) as S;
+      },
+      recordMetadata(): ProcessorRecordMetadata | null {
+        const c = task.#recordContext;
+        return c.topic === null ? null : { topic: c.topic, partition: c.partition, offset: c.offset };
+      },
+      currentStreamTimeMs(): number {
+        return task.#streamTimeMs;
+      },
+      currentSystemTimeMs(): number {
+        return task.#clock.nowMs();
+      },
+    };
+  }
+
+  /** Records waiting in this task's queues. */
+  get bufferedCount(): number {
+    let n = 0;
+    for (const q of this.#queues.values()) n += q.records.length - q.head;
+    return n;
+  }
+
+  get streamTimeMs(): number {
+    return this.#streamTimeMs;
+  }
+
+  get inputPartitions(): TopicPartition[] {
+    return [...this.#queues.values()].map((q) => q.tp);
+  }
+
+  /** Set by `context.commit()`; the thread commits soon after and clears it. */
+  get isCommitRequested(): boolean {
+    return this.#commitRequested;
+  }
+
+  /** Queues polled records of one input partition (in offset order). */
+  addRecords(topic: string, partition: number, records: readonly LogRecord[]): void {
+    const q = this.#queues.get(`${topic}\u0000${partition}`);
+    if (q === undefined) throw new StreamsError('ILLEGAL_STATE', `task ${this.id} does not read ${topic}-${partition}`);
+    if (records.length === 0) return;
+    q.records = q.head >= q.records.length ? records : [...q.records.slice(q.head), ...records];
+    q.head = 0;
+  }
+
+  /**
+   * Processes up to `maxRecords` queued records in timestamp order across partitions; returns how many. With some
+   * partitions empty, waits up to `maxTaskIdleMs` (from the first time it saw them empty) before going on.
+   */
+  process(maxRecords: number): number {
+    let done = 0;
+    while (done < maxRecords && !this.#isClosed) {
+      const q = this.#nextQueue();
+      if (q === null) break;
+      this.#processOne(q);
+      done++;
+      if (this.#streamSchedules.length > 0) this.#punctuate(this.#streamSchedules, this.#streamTimeMs);
+    }
+    return done;
+  }
+
+  #nextQueue(): PartitionQueue | null {
+    let best: PartitionQueue | null = null;
+    let empty = 0;
+    for (const q of this.#queues.values()) {
+      if (q.head >= q.records.length) {
+        empty++;
+        continue;
+      }
+      if (best === null || q.records[q.head]!.timestampMs < best.records[best.head]!.timestampMs) best = q;
+    }
+    if (best === null) return null;
+    if (empty > 0 && this.#config.maxTaskIdleMs > 0) {
+      const now = this.#clock.nowMs();
+      this.#idleSinceMs ??= now;
+      if (now - this.#idleSinceMs < this.#config.maxTaskIdleMs) return null;
+    } else this.#idleSinceMs = null;
+    return best;
+  }
+
+  #processOne(q: PartitionQueue): void {
+    const raw = q.records[q.head++]!;
+    if (q.head >= q.records.length) {
+      q.records = [];
+      q.head = 0;
+    }
+    const { topic, partition } = q.tp;
+    const src = q.source;
+    let key: unknown;
+    let value: unknown;
+    try {
+      key = (src.keySerde ?? this.#config.defaultKeySerde).deserialize(topic, raw.key, raw.headers);
+      value = (src.valueSerde ?? this.#config.defaultValueSerde).deserialize(topic, raw.value, raw.headers);
+    } catch (e: unknown) {
+      handleFailure(
+        this.#config.deserializationExceptionHandler,
+        toError(e),
+        { topic, partition, offset: raw.offset, taskId: this.id, key: raw.key, value: raw.value },
+        'deserialization',
+        this.#logger,
+      );
+      q.committable = raw.offset + 1;
+      return;
+    }
+    let timestampMs = raw.timestampMs;
+    if (src.timestampExtractor !== undefined) {
+      timestampMs = src.timestampExtractor({ topic, partition, offset: raw.offset, key, value, timestampMs: raw.timestampMs, headers: raw.headers }, q.partitionTimeMs);
+    }
+    if (!Number.isSafeInteger(timestampMs) || timestampMs < 0) {
+      // Kafka's default: records with an invalid timestamp are logged and skipped, never processed.
+      this.#logger.warn({ topic, partition, offset: raw.offset, timestampMs }, 'skipping a record with an invalid timestamp');
+      q.committable = raw.offset + 1;
+      return;
+    }
+    if (timestampMs > q.partitionTimeMs) q.partitionTimeMs = timestampMs;
+    if (timestampMs > this.#streamTimeMs) this.#streamTimeMs = timestampMs;
+    this.#recordContext = { topic, partition, offset: raw.offset, timestampMs, headers: raw.headers };
+    try {
+      this.#forward(src, new Record(key, value, timestampMs, raw.headers));
+      q.committable = raw.offset + 1;
+    } catch (e: unknown) {
+      if (e instanceof StreamsError && (e.code === 'PROCESSING_FAILED' || e.code === 'CLOSED')) throw e;
+      handleFailure(
+        this.#config.processingExceptionHandler,
+        toError(e),
+        { topic, partition, offset: raw.offset, taskId: this.id, ...(this.#failedNode === null ? {} : { nodeName: this.#failedNode }) },
+        'processing',
+        this.#logger,
+      );
+      // 'continue': that record is skipped and counts as processed.
+      q.committable = raw.offset + 1;
+    } finally {
+      this.#failedNode = null;
+    }
+  }
+
+  #failedNode: string | null = null;
+
+  #forward(from: RuntimeNode, record: Record<unknown, unknown>, childName?: string): void {
+    if (childName !== undefined) {
+      const child = from.childByName.get(childName);
+      if (child === undefined) throw new StreamsError('ILLEGAL_STATE', `${from.name} has no child named ${childName}`);
+      this.#deliver(child, record);
+      return;
+    }
+    const children = from.children;
+    for (let i = 0; i < children.length; i++) this.#deliver(children[i]!, record);
+  }
+
+  #deliver(node: RuntimeNode, record: Record<unknown, unknown>): void {
+    if (node.kind === 'sink') {
+      this.#sink(node, record);
+      return;
+    }
+    const prev = this.#currentNode;
+    this.#currentNode = node;
+    try {
+      node.processor!.process(record);
+    } catch (e: unknown) {
+      this.#failedNode ??= node.name;
+      throw e;
+    } finally {
+      this.#currentNode = prev;
+    }
+  }
+
+  #sink(node: RuntimeNode, record: Record<unknown, unknown>): void {
+    const topic = node.topic ?? node.topicExtractor!(record.key, record.value, this.#recordContext);
+    const key = serializeFor(node.keySerde ?? this.#config.defaultKeySerde, record.key, topic, record.headers);
+    const value = serializeFor(node.valueSerde ?? this.#config.defaultValueSerde, record.value, topic, record.headers);
+    const partitioner = node.partitioner;
+    if (partitioner === undefined) {
+      this.#collector.send(topic, key, value, record.timestampMs, record.headers);
+    } else {
+      this.#collector.sendWithPartitioner(topic, key, value, record.timestampMs, record.headers, (n) => partitioner(topic, record.key, record.value, n));
+    }
+  }
+
+  #schedule(node: RuntimeNode, intervalMs: number, type: PunctuationType, punctuator: Punctuator): Cancellable {
+    if (!Number.isFinite(intervalMs) || intervalMs < 1) throw new StreamsError('INVALID_CONFIG', `punctuation interval must be >= 1 ms, got ${intervalMs}`);
+    // As Kafka Streams: stream-time punctuation is aligned to 0 (fires with the first record), wall-clock
+    // punctuation first fires one interval from now.
+    const s: Schedule = { node, intervalMs, punctuator, nextMs: type === 'STREAM_TIME' ? 0 : this.#clock.nowMs() + intervalMs, isCancelled: false };
+    (type === 'STREAM_TIME' ? this.#streamSchedules : this.#wallSchedules).push(s);
+    return {
+      cancel: () => {
+        s.isCancelled = true;
+      },
+    };
+  }
+
+  /** Fires wall-clock punctuators that are due; returns how many fired. */
+  punctuateWallClock(nowMs: number = this.#clock.nowMs()): number {
+    return this.#punctuate(this.#wallSchedules, nowMs);
+  }
+
+  #punctuate(schedules: Schedule[], timeMs: number): number {
+    if (timeMs < 0) return 0;
+    let fired = 0;
+    for (let i = 0; i < schedules.length; i++) {
+      const s = schedules[i]!;
+      if (s.isCancelled) {
+        schedules.splice(i--, 1);
+        continue;
+      }
+      if (timeMs < s.nextMs) continue;
+      // Missed intervals are skipped, not replayed: the next one is the first interval boundary after timeMs.
+      s.nextMs = timeMs - ((timeMs - s.nextMs) % s.intervalMs) + s.intervalMs;
+      const prevNode = this.#currentNode;
+      const prevContext = this.#recordContext;
+      this.#currentNode = s.node;
+      this.#recordContext = { topic: null, partition: -1, offset: -1, timestampMs: timeMs, headers: NO_HEADERS };
+      try {
+        s.punctuator(timeMs);
+        fired++;
+      } catch (e: unknown) {
+        handleFailure(this.#config.processingExceptionHandler, toError(e), { topic: null, partition: -1, offset: -1, taskId: this.id, nodeName: s.node.name }, 'processing', this.#logger);
+      } finally {
+        this.#currentNode = prevNode;
+        this.#recordContext = prevContext;
+      }
+    }
+    return fired;
+  }
+
+  /**
+   * Flushes the task's stores (caches forward what they hold) so everything processed so far is in the collector;
+   * returns the input offsets that may be committed once the collector's records are acknowledged.
+   */
+  prepareCommit(): { topic: string; partition: number; offset: number }[] {
+    this.stateManager.flush();
+    this.#commitRequested = false;
+    const out: { topic: string; partition: number; offset: number }[] = [];
+    for (const q of this.#queues.values()) if (q.committable >= 0) out.push({ topic: q.tp.topic, partition: q.tp.partition, offset: q.committable });
+    return out;
+  }
+
+  /** Closes processors and stores. A clean close flushes first (the caller commits after). */
+  close(): void {
+    if (this.#isClosed) return;
+    this.#isClosed = true;
+    for (const node of this.#nodes.values()) {
+      try {
+        node.processor?.close?.();
+      } catch (e: unknown) {
+        this.#logger.warn({ err: e, node: node.name }, 'a processor threw in close()');
+      }
+    }
+    this.stateManager.close();
+  }
+}

@@ -1,0 +1,340 @@
+import type { Logger } from 'pino';
+import type { Admin } from '../src/client/admin.js';
+import type { Consumer } from '../src/client/consumer.js';
+import type { Clients } from '../src/client/in-process/in-process-clients.js';
+import type { Producer } from '../src/client/producer.js';
+import { StreamsError, toError } from '../src/errors.js';
+import { topicPartitionKey, type TopicPartition } from '../src/record.js';
+import type { RestoreRecord } from '../src/state/state-store.js';
+import type { BuiltTopology } from '../src/topology/built-topology.js';
+import type { Clock } from '../src/util/clock.js';
+import { handleFailure } from './exception-handlers.js';
+import { RecordCollector } from './record-collector.js';
+import { StreamTask, taskIdOf } from './stream-task.js';
+import type { ResolvedStreamsConfig } from './streams-config.js';
+import { streamsPartitionAssignor } from './streams-partition-assignor.js';
+
+/**
+ * Reports restoration of a store from its changelog (Kafka's StateRestoreListener).
+ *
+ * @example
+ * ```ts
+ * streams.setGlobalStateRestoreListener({ onRestoreEnd: (tp, store, n) => log.info({ store, n }, 'restored') });
+ * ```
+ */
+export interface StateRestoreListener {
+  onRestoreStart?(partition: TopicPartition, storeName: string, startOffset: number, endOffset: number): void;
+  onBatchRestored?(partition: TopicPartition, storeName: string, batchEndOffset: number, numRestored: number): void;
+  onRestoreEnd?(partition: TopicPartition, storeName: string, totalRestored: number): void;
+}
+
+/** Flush the collector between commits once this many records wait, to bound memory. */
+const COLLECTOR_FLUSH_RECORDS = 50_000;
+
+/**
+ * The poll -> process -> commit loop of one application instance: one group consumer over every source topic,
+ * tasks created and closed on rebalance (restoring their stores from changelogs first), records fed to tasks and
+ * processed synchronously, output and changelog records flushed and input offsets committed every
+ * `commitIntervalMs` (at-least-once: output before offsets), then checkpoints written.
+ */
+export class StreamThread {
+  readonly tasks = new Map<string, StreamTask>();
+  readonly #topology: BuiltTopology;
+  readonly #config: ResolvedStreamsConfig;
+  readonly #clients: Clients;
+  readonly #logger: Logger;
+  readonly #clock: Clock;
+  readonly #stateDir: string;
+  readonly #collector = new RecordCollector();
+  readonly #taskByPartition = new Map<string, StreamTask>();
+  readonly #partitionCounts = new Map<string, number>();
+  readonly #repartitionTopics: ReadonlySet<string>;
+  readonly #onRebalance: (phase: 'start' | 'end') => void;
+  readonly #restoreListener: () => StateRestoreListener | null;
+  #consumer: Consumer | null = null;
+  #producer: Producer | null = null;
+  #admin: Admin;
+  #running = false;
+  #lastCommitMs = 0;
+  #loop: Promise<void> | null = null;
+  #failure: StreamsError | null = null;
+
+  constructor(options: {
+    topology: BuiltTopology;
+    config: ResolvedStreamsConfig;
+    clients: Clients;
+    logger: Logger;
+    clock: Clock;
+    stateDir: string;
+    partitionCounts: ReadonlyMap<string, number>;
+    onRebalance: (phase: 'start' | 'end') => void;
+    restoreListener: () => StateRestoreListener | null;
+  }) {
+    this.#topology = options.topology;
+    this.#config = options.config;
+    this.#clients = options.clients;
+    this.#admin = options.clients.admin;
+    this.#logger = options.logger;
+    this.#clock = options.clock;
+    this.#stateDir = options.stateDir;
+    for (const [t, n] of options.partitionCounts) this.#partitionCounts.set(t, n);
+    this.#repartitionTopics = new Set(options.topology.subtopologies.flatMap((s) => s.repartitionTopics));
+    this.#onRebalance = options.onRebalance;
+    this.#restoreListener = options.restoreListener;
+  }
+
+  /** The error that stopped the loop, if any. */
+  get failure(): StreamsError | null {
+    return this.#failure;
+  }
+
+  /** Starts the loop; `done` resolves when it stops (after close, or after a failure). */
+  start(): Promise<void> {
+    const sourceTopics = [...new Set(this.#topology.subtopologies.flatMap((s) => s.sourceTopics))];
+    this.#producer = this.#clients.producer({ clientId: `${this.#config.applicationId}-producer` });
+    this.#consumer = this.#clients.consumer({
+      groupId: this.#config.applicationId,
+      clientId: `${this.#config.applicationId}-consumer`,
+      autoOffsetReset: this.#config.autoOffsetReset,
+      enableAutoCommit: false,
+      maxPollRecords: this.#config.maxPollRecords,
+      sessionTimeoutMs: this.#config.sessionTimeoutMs,
+      heartbeatIntervalMs: this.#config.heartbeatIntervalMs,
+      assignors: [streamsPartitionAssignor(this.#topology.subtopologies)],
+    });
+    this.#consumer.subscribe(sourceTopics, {
+      onPartitionsRevoked: async (partitions) => {
+        this.#onRebalance('start');
+        await this.#revoke(partitions);
+      },
+      onPartitionsAssigned: async (partitions) => {
+        this.#onRebalance('start');
+        await this.#assign(partitions);
+        this.#onRebalance('end');
+      },
+      onPartitionsLost: async (partitions) => {
+        this.#onRebalance('start');
+        this.#closeTasksFor(partitions, false);
+      },
+    });
+    this.#running = true;
+    this.#lastCommitMs = this.#clock.nowMs();
+    this.#loop = this.#run();
+    return this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    const consumer = this.#consumer!;
+    try {
+      while (this.#running) {
+        const buffered = this.#bufferedCount();
+        const polled = await consumer.poll({ maxRecords: this.#config.maxPollRecords, maxWaitMs: buffered > 0 ? 0 : this.#config.pollMs });
+        if (!this.#running) break;
+        for (const b of polled.batches) {
+          const task = this.#taskByPartition.get(topicPartitionKey(b.topic, b.partition));
+          if (task !== undefined) task.addRecords(b.topic, b.partition, b.records);
+        }
+        for (const task of this.tasks.values()) task.process(Number.MAX_SAFE_INTEGER);
+        const now = this.#clock.nowMs();
+        for (const task of this.tasks.values()) task.punctuateWallClock(now);
+        const requested = [...this.tasks.values()].some((t) => t.isCommitRequested);
+        if (requested || now - this.#lastCommitMs >= this.#config.commitIntervalMs) await this.commit();
+        else if (this.#collector.size >= COLLECTOR_FLUSH_RECORDS) await this.#flushCollector();
+      }
+    } catch (e: unknown) {
+      this.#failure = e instanceof StreamsError ? e : new StreamsError('PROCESSING_FAILED', `stream thread failed: ${toError(e).message}`, { cause: e });
+      this.#running = false;
+      this.#logger.error({ err: this.#failure }, 'stream thread stopped on an error; nothing after the last commit is committed');
+      // A failed task is closed dirty: no flush, no commit of the interval that failed.
+      for (const task of this.tasks.values()) task.close();
+      this.tasks.clear();
+      this.#taskByPartition.clear();
+      throw this.#failure;
+    }
+  }
+
+  #bufferedCount(): number {
+    let n = 0;
+    for (const t of this.tasks.values()) n += t.bufferedCount;
+    return n;
+  }
+
+  /** Flushes stores and output, commits input offsets, writes checkpoints and purges repartition topics. */
+  async commit(): Promise<void> {
+    const offsets: { topic: string; partition: number; offset: number }[] = [];
+    for (const task of this.tasks.values()) offsets.push(...task.prepareCommit());
+    await this.#flushCollector();
+    if (offsets.length > 0) await this.#consumer!.commit(offsets);
+    this.#lastCommitMs = this.#clock.nowMs();
+    await this.#writeCheckpoints();
+    const purge = offsets.filter((o) => this.#repartitionTopics.has(o.topic)).map((o) => ({ topic: o.topic, partition: o.partition, beforeOffset: o.offset }));
+    if (purge.length > 0) {
+      // Records of a repartition topic below the committed offset are never needed again.
+      await this.#admin.deleteRecords(purge).catch((e: unknown) => this.#logger.debug({ err: e }, 'purging repartition topics failed'));
+    }
+  }
+
+  async #flushCollector(): Promise<void> {
+    if (this.#collector.size === 0) return;
+    const missing = this.#collector.topicsNeedingPartitionCount().filter((t) => !this.#partitionCounts.has(t));
+    if (missing.length > 0) {
+      for (const d of await this.#admin.describeTopics(missing)) this.#partitionCounts.set(d.name, d.partitions.length);
+    }
+    const batches = this.#collector.drain(this.#partitionCounts);
+    try {
+      await this.#producer!.sendBatch(batches);
+    } catch (e: unknown) {
+      // Find the records the log refuses, one topic-partition group at a time, and ask the handler about each.
+      for (const b of batches) {
+        for (const m of b.messages) {
+          try {
+            await this.#producer!.send({ topic: b.topic, messages: [m] });
+          } catch (err: unknown) {
+            handleFailure(this.#config.productionExceptionHandler, toError(err), { topic: b.topic, partition: m.partition }, 'production', this.#logger);
+          }
+        }
+      }
+      this.#logger.debug({ err: e }, 'a batch of output was retried record by record');
+    }
+  }
+
+  async #writeCheckpoints(): Promise<void> {
+    const requests: (TopicPartition & { spec: 'latest'; task: StreamTask; store: string })[] = [];
+    for (const task of this.tasks.values()) {
+      for (const c of task.stateManager.changelogs()) if (c.persistent) requests.push({ topic: c.topic, partition: c.partition, spec: 'latest', task, store: c.storeName });
+    }
+    if (requests.length === 0) return;
+    const ends = await this.#admin.listOffsets(requests.map(({ topic, partition, spec }) => ({ topic, partition, spec })));
+    const byTask = new Map<StreamTask, Map<string, number>>();
+    requests.forEach((r, i) => {
+      let m = byTask.get(r.task);
+      if (m === undefined) byTask.set(r.task, (m = new Map()));
+      m.set(r.store, ends[i]!.offset);
+    });
+    for (const [task, m] of byTask) task.stateManager.writeCheckpoint(m);
+  }
+
+  async #assign(partitions: readonly TopicPartition[]): Promise<void> {
+    const byTask = new Map<string, { sub: number; partition: number; tps: TopicPartition[] }>();
+    for (const tp of partitions) {
+      const sub = this.#topology.subtopologies.find((s) => s.sourceTopics.includes(tp.topic));
+      if (sub === undefined) continue;
+      const id = taskIdOf(sub.id, tp.partition);
+      let e = byTask.get(id);
+      if (e === undefined) byTask.set(id, (e = { sub: sub.id, partition: tp.partition, tps: [] }));
+      e.tps.push(tp);
+    }
+    const storesPerTask = Math.max(1, this.#topology.subtopologies.reduce((n, s) => n + s.storeNames.length, 0));
+    for (const [id, e] of byTask) {
+      if (this.tasks.has(id)) continue;
+      const sub = this.#topology.subtopologies.find((s) => s.id === e.sub)!;
+      const task = new StreamTask({
+        topology: this.#topology,
+        subtopology: sub,
+        partition: e.partition,
+        config: this.#config,
+        collector: this.#collector,
+        clock: this.#clock,
+        logger: this.#logger,
+        stateDir: this.#stateDir,
+        inputPartitions: e.tps,
+        cacheMaxBytesPerStore: Math.floor(this.#config.cacheMaxBytes / Math.max(1, byTask.size * storesPerTask)),
+      });
+      await this.#restore(task);
+      task.initProcessors(this.#topology);
+      this.tasks.set(id, task);
+      for (const tp of e.tps) this.#taskByPartition.set(topicPartitionKey(tp.topic, tp.partition), task);
+      this.#logger.debug({ taskId: id }, 'task created');
+    }
+  }
+
+  async #restore(task: StreamTask): Promise<void> {
+    const changelogs = task.stateManager.changelogs();
+    if (changelogs.length === 0) return;
+    const ends = await this.#admin.listOffsets(changelogs.map((c) => ({ topic: c.topic, partition: c.partition, spec: 'latest' as const })));
+    const starts = await this.#admin.listOffsets(changelogs.map((c) => ({ topic: c.topic, partition: c.partition, spec: 'earliest' as const })));
+    const listener = this.#restoreListener();
+    const restorer = this.#clients.consumer({ autoOffsetReset: 'earliest', maxPollRecords: 10_000 });
+    try {
+      for (let i = 0; i < changelogs.length; i++) {
+        const c = changelogs[i]!;
+        const end = ends[i]!.offset;
+        const earliest = starts[i]!.offset;
+        let start = c.checkpoint ?? earliest;
+        if (start > end || start < earliest) {
+          this.#logger.warn({ store: c.storeName, checkpoint: start, earliest, end }, 'checkpoint outside the changelog; restoring from its start');
+          start = earliest;
+        }
+        const tp = { topic: c.topic, partition: c.partition };
+        if (start >= end) continue;
+        listener?.onRestoreStart?.(tp, c.storeName, start, end);
+        restorer.assign([tp]);
+        restorer.seek(tp, start);
+        let total = 0;
+        let position = start;
+        while (position < end) {
+          const polled = await restorer.poll({ maxRecords: 10_000, maxWaitMs: 100 });
+          if (polled.count === 0 && (await restorer.position(tp)) >= end) break;
+          for (const b of polled.batches) {
+            const batch: RestoreRecord[] = [];
+            for (const r of b.records) {
+              if (r.offset >= end) break;
+              if (r.key !== null) batch.push({ key: r.key, value: r.value, timestampMs: r.timestampMs });
+              position = r.offset + 1;
+            }
+            task.stateManager.restore(c.storeName, batch);
+            total += batch.length;
+            listener?.onBatchRestored?.(tp, c.storeName, position, batch.length);
+          }
+        }
+        listener?.onRestoreEnd?.(tp, c.storeName, total);
+        this.#logger.debug({ taskId: task.id, store: c.storeName, total }, 'restored store from changelog');
+      }
+    } finally {
+      await restorer.close();
+    }
+  }
+
+  async #revoke(partitions: readonly TopicPartition[]): Promise<void> {
+    if (!this.#running && this.tasks.size === 0) return;
+    const affected = new Set<StreamTask>();
+    for (const tp of partitions) {
+      const t = this.#taskByPartition.get(topicPartitionKey(tp.topic, tp.partition));
+      if (t !== undefined) affected.add(t);
+    }
+    if (affected.size === 0) return;
+    // Commit everything processed so far before giving the partitions away (eager rebalancing).
+    if (this.#failure === null) await this.commit();
+    this.#closeTasksFor(partitions, true);
+  }
+
+  #closeTasksFor(partitions: readonly TopicPartition[], _clean: boolean): void {
+    for (const tp of partitions) {
+      const key = topicPartitionKey(tp.topic, tp.partition);
+      const t = this.#taskByPartition.get(key);
+      if (t === undefined) continue;
+      for (const p of t.inputPartitions) this.#taskByPartition.delete(topicPartitionKey(p.topic, p.partition));
+      this.tasks.delete(t.id);
+      t.close();
+    }
+  }
+
+  /** Stops the loop after the current iteration, commits, closes tasks and leaves the group. */
+  async close(): Promise<void> {
+    const wasRunning = this.#running;
+    this.#running = false;
+    if (this.#loop !== null) await this.#loop.catch(() => undefined);
+    if (wasRunning && this.#failure === null) {
+      try {
+        await this.commit();
+      } catch (e: unknown) {
+        this.#logger.error({ err: e }, 'final commit failed');
+      }
+    }
+    for (const task of this.tasks.values()) task.close();
+    this.tasks.clear();
+    this.#taskByPartition.clear();
+    await this.#consumer?.close().catch((e: unknown) => this.#logger.warn({ err: e }, 'consumer close failed'));
+    await this.#producer?.close();
+  }
+}

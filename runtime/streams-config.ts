@@ -1,0 +1,112 @@
+import type { Logger } from 'pino';
+import type { Broker } from '../src/broker/broker.js';
+import type { Clients } from '../src/client/in-process/in-process-clients.js';
+import { StreamsError } from '../src/errors.js';
+import type { Serde } from '../src/serdes/serde.js';
+import { Serdes } from '../src/serdes/serdes.js';
+import type { Clock } from '../src/util/clock.js';
+import type { DeserializationHandler, ProcessingHandler, ProductionHandler } from './exception-handlers.js';
+
+/**
+ * Configuration of a {@link KafkaStreams} application, with Kafka Streams' meanings (camelCase, units in names).
+ *
+ * @example
+ * ```ts
+ * const config: StreamsConfig = { applicationId: 'word-count', stateDir: './state', commitIntervalMs: 1000 };
+ * ```
+ */
+export interface StreamsConfig {
+  /** Names the consumer group and prefixes internal topics (`<applicationId>-<store>-changelog`). Required. */
+  readonly applicationId: string;
+  /** The log to run over: an embedded broker (default: one opened under `<stateDir>/<applicationId>/log`). */
+  readonly broker?: Broker;
+  /** Clients to reach the log; default: in-process clients of `broker`. */
+  readonly clients?: Clients;
+  /** Where stores keep files and checkpoints (default `<os tmpdir>/tributary-streams`). */
+  readonly stateDir?: string;
+  /** How often offsets are committed (Kafka Streams default 30000 ms). */
+  readonly commitIntervalMs?: number;
+  /** Total bytes of store write caches (default 10 MiB), shared evenly by the stores. 0 disables caching. */
+  readonly cacheMaxBytes?: number;
+  /** Only at-least-once for now; exactly-once comes with transactions. */
+  readonly processingGuarantee?: 'at_least_once';
+  readonly defaultKeySerde?: Serde<unknown>;
+  readonly defaultValueSerde?: Serde<unknown>;
+  /** How long a task with some empty input partitions waits before processing the others (default 0). */
+  readonly maxTaskIdleMs?: number;
+  /** Records one poll returns at most (default 1000). */
+  readonly maxPollRecords?: number;
+  /** How long one poll waits for data (default 100 ms). */
+  readonly pollMs?: number;
+  readonly deserializationExceptionHandler?: DeserializationHandler;
+  readonly processingExceptionHandler?: ProcessingHandler;
+  readonly productionExceptionHandler?: ProductionHandler;
+  /** Where to start reading input topics without committed offsets (default 'earliest', as Kafka Streams). */
+  readonly autoOffsetReset?: 'earliest' | 'latest';
+  readonly sessionTimeoutMs?: number;
+  readonly heartbeatIntervalMs?: number;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+/** The config with defaults applied. */
+export interface ResolvedStreamsConfig {
+  readonly applicationId: string;
+  readonly stateDir: string;
+  readonly commitIntervalMs: number;
+  readonly cacheMaxBytes: number;
+  readonly defaultKeySerde: Serde<unknown>;
+  readonly defaultValueSerde: Serde<unknown>;
+  readonly maxTaskIdleMs: number;
+  readonly maxPollRecords: number;
+  readonly pollMs: number;
+  readonly deserializationExceptionHandler: DeserializationHandler;
+  readonly processingExceptionHandler: ProcessingHandler;
+  readonly productionExceptionHandler: ProductionHandler;
+  readonly autoOffsetReset: 'earliest' | 'latest';
+  readonly sessionTimeoutMs: number;
+  readonly heartbeatIntervalMs: number;
+}
+
+const APP_ID = /^[a-zA-Z0-9._-]{1,200}$/;
+
+function nonNegative(name: string, v: number | undefined, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (!Number.isFinite(v) || v < 0) throw new StreamsError('INVALID_CONFIG', `${name} must be a number >= 0, got ${String(v)}`);
+  return v;
+}
+
+/**
+ * Validates a config and fills in defaults; a bad value is INVALID_CONFIG naming the key.
+ *
+ * @example
+ * ```ts
+ * resolveStreamsConfig({ applicationId: 'app' }, '/tmp/state').commitIntervalMs; // 30000
+ * ```
+ */
+export function resolveStreamsConfig(config: StreamsConfig, defaultStateDir: string): ResolvedStreamsConfig {
+  if (typeof config.applicationId !== 'string' || !APP_ID.test(config.applicationId)) {
+    throw new StreamsError('INVALID_CONFIG', `applicationId must be 1..200 characters of [a-zA-Z0-9._-], got ${JSON.stringify(config.applicationId)}`);
+  }
+  const g = config.processingGuarantee ?? 'at_least_once';
+  if (g !== 'at_least_once') throw new StreamsError('INVALID_CONFIG', `processingGuarantee '${String(g)}' is not supported yet; use 'at_least_once'`);
+  const maxPollRecords = nonNegative('maxPollRecords', config.maxPollRecords, 1000);
+  if (maxPollRecords < 1) throw new StreamsError('INVALID_CONFIG', 'maxPollRecords must be >= 1');
+  return {
+    applicationId: config.applicationId,
+    stateDir: config.stateDir ?? defaultStateDir,
+    commitIntervalMs: nonNegative('commitIntervalMs', config.commitIntervalMs, 30_000),
+    cacheMaxBytes: nonNegative('cacheMaxBytes', config.cacheMaxBytes, 10 * 1024 * 1024),
+    defaultKeySerde: config.defaultKeySerde ?? (Serdes.ByteArray() as Serde<unknown>),
+    defaultValueSerde: config.defaultValueSerde ?? (Serdes.ByteArray() as Serde<unknown>),
+    maxTaskIdleMs: nonNegative('maxTaskIdleMs', config.maxTaskIdleMs, 0),
+    maxPollRecords,
+    pollMs: nonNegative('pollMs', config.pollMs, 100),
+    deserializationExceptionHandler: config.deserializationExceptionHandler ?? 'fail',
+    processingExceptionHandler: config.processingExceptionHandler ?? 'fail',
+    productionExceptionHandler: config.productionExceptionHandler ?? 'fail',
+    autoOffsetReset: config.autoOffsetReset ?? 'earliest',
+    sessionTimeoutMs: nonNegative('sessionTimeoutMs', config.sessionTimeoutMs, 45_000),
+    heartbeatIntervalMs: nonNegative('heartbeatIntervalMs', config.heartbeatIntervalMs, 3_000),
+  };
+}
