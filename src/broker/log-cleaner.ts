@@ -16,9 +16,9 @@ const SLICE_BYTES = 1 << 20;
 
 /**
  * Completes or discards a compaction swap interrupted by a crash. Cleaned segment files are written to
- * `cleaning/` and fsynced, then a READY marker is written; only then are they renamed over the originals (whose
- * indexes are deleted, to be rebuilt from the new log at open). With READY present the renames are redone
- * (idempotent); without it the half-written copies are thrown away and the originals stand.
+ * `cleaning/` and fsynced, then a READY marker is written; only then are the originals' indexes deleted (to be
+ * rebuilt from the new log at open) and the cleaned files renamed over the originals. With READY present this is
+ * redone (idempotent); without it the half-written copies are thrown away and the originals stand.
  */
 export function finishInterruptedSwap(storage: Storage, dir: string): void {
   const cleaning = path.join(dir, CLEANING_DIR);
@@ -27,9 +27,10 @@ export function finishInterruptedSwap(storage: Storage, dir: string): void {
     for (const name of storage.list(cleaning)) {
       if (!name.endsWith('.log')) continue;
       const base = Number(name.slice(0, 20));
-      storage.rename(path.join(cleaning, name), path.join(dir, name));
+      // Indexes first: a crash after the rename must not leave the old segment's index over the new log.
       storage.remove(path.join(dir, segmentFileName(base, '.index')));
       storage.remove(path.join(dir, segmentFileName(base, '.timeindex')));
+      storage.rename(path.join(cleaning, name), path.join(dir, name));
     }
   }
   storage.removeDir(cleaning);
@@ -54,7 +55,8 @@ export class LogCleaner {
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #state = new WeakMap<PartitionLog, CleanerState>();
-  #running: Promise<unknown> | null = null;
+  /** The cleaning under way per partition: at most one, since each owns the partition's `cleaning/` directory. */
+  readonly #running = new Map<PartitionLog, Promise<boolean>>();
   #stopped = false;
 
   constructor(options: { storage: Storage; clock: Clock; logger: Logger }) {
@@ -63,15 +65,22 @@ export class LogCleaner {
     this.#logger = options.logger;
   }
 
-  /** Cleans one partition if it has anything to clean; resolves true when it rewrote segments. */
+  /**
+   * Cleans one partition if it has anything to clean; resolves true when it rewrote segments. When a cleaning of
+   * the same partition is under way (a maintenance run that overlaps a slow one), waits for it first: two cleanings
+   * sharing the `cleaning/` directory would swap in each other's half-written files.
+   */
   async clean(log: PartitionLog, config: TopicConfig, isCancelled: () => boolean): Promise<boolean> {
-    if (!isCompacted(config) || this.#stopped) return false;
+    for (let other = this.#running.get(log); other !== undefined; other = this.#running.get(log)) {
+      await other.catch(() => undefined);
+    }
+    if (!isCompacted(config) || this.#stopped || isCancelled()) return false;
     const run = this.#clean(log, config, () => this.#stopped || isCancelled());
-    this.#running = run;
+    this.#running.set(log, run);
     try {
       return await run;
     } finally {
-      this.#running = null;
+      this.#running.delete(log);
     }
   }
 
@@ -212,10 +221,10 @@ export class LogCleaner {
     return true;
   }
 
-  /** Waits for a running cleaning to stop at its next yield. */
+  /** Waits for every running cleaning to stop at its next yield. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#running !== null) await this.#running.catch(() => undefined);
+    await Promise.all([...this.#running.values()].map((run) => run.catch(() => undefined)));
   }
 }
 

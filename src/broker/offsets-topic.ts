@@ -15,7 +15,8 @@ export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
  */
 export class OffsetsTopic implements OffsetStore {
   readonly #broker: Broker;
-  readonly #partitions: number;
+  /** The partition count the topic was created with; a later option never changes it, as in Kafka. */
+  #partitions: number;
 
   constructor(broker: Broker, partitions: number) {
     this.#broker = broker;
@@ -30,6 +31,7 @@ export class OffsetsTopic implements OffsetStore {
     }
     const byGroup = new Map<string, Map<string, CommittedOffset | null>>();
     const n = b.describeTopic(CONSUMER_OFFSETS_TOPIC).numPartitions;
+    this.#partitions = n;
     for (let p = 0; p < n; p++) {
       const log = b.partitionLog(CONSUMER_OFFSETS_TOPIC, p);
       let offset = log.logStartOffset;
