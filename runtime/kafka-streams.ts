@@ -64,6 +64,7 @@ export class KafkaStreams {
   #thread: StreamThread | null = null;
   #lock: DirectoryLock | null = null;
   #error: StreamsError | null = null;
+  #isStarting = false;
 
   constructor(topology: Topology | BuiltTopology, config: StreamsConfig) {
     this.#topology = 'build' in topology ? topology.build() : topology;
@@ -118,20 +119,27 @@ export class KafkaStreams {
   /**
    * Starts processing: opens the broker if none was given, locks the state directory, creates internal topics,
    * validates co-partitioning, joins the group. Resolves once the processing loop runs (state REBALANCING, then
-   * RUNNING when tasks are assigned and restored).
+   * RUNNING when tasks are assigned and restored). When close() runs meanwhile, resolves without starting the loop.
    */
   async start(): Promise<void> {
-    if (this.state !== 'CREATED') throw new StreamsError('ILLEGAL_STATE', `start() in state ${this.state}; a KafkaStreams instance starts once`);
+    if (this.state !== 'CREATED' || this.#isStarting) {
+      throw new StreamsError('ILLEGAL_STATE', `start() in state ${this.state}${this.#isStarting ? ' (already starting)' : ''}; a KafkaStreams instance starts once`);
+    }
+    this.#isStarting = true;
     const appDir = path.join(this.#config.stateDir, this.#config.applicationId);
+    // close() may run while start() awaits: then stop, and start no thread that nobody would close.
+    const isClosed = (): boolean => this.state !== 'CREATED';
     try {
       this.#lock = DirectoryLock.acquire(ensureDir(appDir));
       this.#broker = this.#userConfig.broker ?? null;
       if (this.#broker === null && this.#userConfig.clients === undefined) {
         this.#broker = await Broker.open({ dataDir: path.join(appDir, 'log'), logger: this.#logger, clock: this.#clock });
         this.#ownsBroker = true;
+        if (isClosed()) return await this.#releaseResources();
       }
       this.#clients = this.#userConfig.clients ?? inProcessClients(this.#broker!);
       const counts = await this.#prepareTopics(this.#clients);
+      if (isClosed()) return await this.#releaseResources();
       this.#transition('REBALANCING');
       const thread = new StreamThread({
         topology: this.#topology,
@@ -148,6 +156,7 @@ export class KafkaStreams {
       thread.start().catch((e: unknown) => this.#fail(e));
     } catch (e: unknown) {
       await this.#releaseResources();
+      if (isClosed()) return;
       this.#fail(e);
       throw this.#error;
     }

@@ -149,6 +149,8 @@ export class StreamThread {
       for (const task of this.tasks.values()) task.close();
       this.tasks.clear();
       this.#taskByPartition.clear();
+      // Leave the group now (as a dead Kafka StreamThread does), so other instances take these tasks over.
+      await consumer.close().catch((err: unknown) => this.#logger.warn({ err }, 'consumer close after a failure failed'));
       throw this.#failure;
     }
   }
