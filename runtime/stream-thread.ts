@@ -58,6 +58,7 @@ export class StreamThread {
   #lastCommitMs = 0;
   #loop: Promise<void> | null = null;
   #failure: StreamsError | null = null;
+  #idle = false;
 
   constructor(options: {
     topology: BuiltTopology;
@@ -114,6 +115,9 @@ export class StreamThread {
       },
       onPartitionsLost: async (partitions) => {
         this.#onRebalance('start');
+        // The new owners restore from the changelog; output of the lost tasks not yet sent must not follow them
+        // there (it could overwrite a newer owner's changelog with stale values). Partitions are lost all at once.
+        this.#collector.drain(new Map());
         this.#closeTasksFor(partitions, false);
       },
     });
@@ -127,14 +131,19 @@ export class StreamThread {
     const consumer = this.#consumer!;
     try {
       while (this.#running) {
+        // Records still buffered (a task waiting out maxTaskIdleMs for its empty partitions) must not make the loop
+        // spin: then poll waits a little for the missing partitions' data.
         const buffered = this.#bufferedCount();
-        const polled = await consumer.poll({ maxRecords: this.#config.maxPollRecords, maxWaitMs: buffered > 0 ? 0 : this.#config.pollMs });
+        const waitMs = buffered === 0 ? this.#config.pollMs : this.#idle ? Math.min(this.#config.pollMs, Math.max(1, this.#config.maxTaskIdleMs)) : 0;
+        const polled = await consumer.poll({ maxRecords: this.#config.maxPollRecords, maxWaitMs: waitMs });
         if (!this.#running) break;
         for (const b of polled.batches) {
           const task = this.#taskByPartition.get(topicPartitionKey(b.topic, b.partition));
           if (task !== undefined) task.addRecords(b.topic, b.partition, b.records);
         }
-        for (const task of this.tasks.values()) task.process(Number.MAX_SAFE_INTEGER);
+        let processed = 0;
+        for (const task of this.tasks.values()) processed += task.process(Number.MAX_SAFE_INTEGER);
+        this.#idle = processed === 0;
         const now = this.#clock.nowMs();
         for (const task of this.tasks.values()) task.punctuateWallClock(now);
         const requested = [...this.tasks.values()].some((t) => t.isCommitRequested);

@@ -236,9 +236,13 @@ export class Broker {
 
   #startTimers(): void {
     if (this.#maintenanceIntervalMs > 0) {
+      // One run at a time: the next is scheduled when the previous one has finished.
       const tick = (): void => {
-        this.runMaintenance().catch((e: unknown) => this.logger.error({ err: toError(e) }, 'log maintenance failed'));
-        this.#maintenanceTimer = this.timers.setTimeout(tick, this.#maintenanceIntervalMs);
+        this.runMaintenance()
+          .catch((e: unknown) => this.logger.error({ err: toError(e) }, 'log maintenance failed'))
+          .finally(() => {
+            if (!this.#closed) this.#maintenanceTimer = this.timers.setTimeout(tick, this.#maintenanceIntervalMs);
+          });
       };
       this.#maintenanceTimer = this.timers.setTimeout(tick, this.#maintenanceIntervalMs);
     }
@@ -363,18 +367,29 @@ export class Broker {
       const logs = entries.map((e) => this.partitionLog(e.topic, e.partition));
       for (let i = 0; i < entries.length; i++) logs[i]!.validate(entries[i]!.batch);
       const infos: AppendInfo[] = [];
-      for (let i = 0; i < entries.length; i++) infos.push(logs[i]!.append(entries[i]!.batch, true));
+      // An idempotence check can still refuse an entry after earlier ones were written: those are acknowledged as
+      // usual (so the high watermark never lags what is in the log), then the call fails.
+      let failure: unknown = null;
+      for (let i = 0; i < entries.length && failure === null; i++) {
+        try {
+          infos.push(logs[i]!.append(entries[i]!.batch, true));
+        } catch (e: unknown) {
+          failure = e;
+        }
+      }
+      const written = failure === null ? logs : logs.slice(0, infos.length);
       if (this.flush !== 'always') {
-        for (const log of logs) this.#advance(log, log.logEndOffset);
-        return Promise.resolve(infos);
+        for (const log of written) this.#advance(log, log.logEndOffset);
+        return failure === null ? Promise.resolve(infos) : Promise.reject(failure);
       }
       return new Promise<AppendInfo[]>((resolve, reject) => {
-        let left = logs.length;
-        if (left === 0) resolve(infos);
+        const finish = (): void => (failure === null ? resolve(infos) : reject(failure));
+        let left = written.length;
+        if (left === 0) finish();
         const done = (): void => {
-          if (--left === 0) resolve(infos);
+          if (--left === 0) finish();
         };
-        for (const log of logs) this.#pendingAcks.push({ log, end: log.logEndOffset, resolve: done, reject });
+        for (const log of written) this.#pendingAcks.push({ log, end: log.logEndOffset, resolve: done, reject });
         this.#kickSync();
       });
     } catch (e: unknown) {
@@ -386,24 +401,31 @@ export class Broker {
   #kickSync(): void {
     if (this.#syncing !== null) return;
     this.#syncing = (async () => {
-      while (this.#pendingAcks.length > 0) {
-        const round = this.#pendingAcks;
-        this.#pendingAcks = [];
-        const logs = new Set(round.map((a) => a.log));
-        try {
-          await Promise.all([...logs].map((l) => l.sync()));
-        } catch (e: unknown) {
-          for (const a of round) a.reject(toError(e));
-          continue;
+      // Start on the next microtask, so `#syncing` is set before the loop can end and clear it.
+      await null;
+      try {
+        while (this.#pendingAcks.length > 0) {
+          const round = this.#pendingAcks;
+          this.#pendingAcks = [];
+          const logs = new Set(round.map((a) => a.log));
+          try {
+            await Promise.all([...logs].map((l) => l.sync()));
+          } catch (e: unknown) {
+            for (const a of round) a.reject(toError(e));
+            continue;
+          }
+          for (const a of round) {
+            this.#advance(a.log, a.end);
+            a.resolve();
+          }
         }
-        for (const a of round) {
-          this.#advance(a.log, a.end);
-          a.resolve();
-        }
+      } finally {
+        // Cleared in the same step as the last look at the queue (not in a later .finally callback): an append
+        // made by a caller resuming from the last round must find no round running and start one, or it would
+        // wait forever.
+        this.#syncing = null;
       }
-    })().finally(() => {
-      this.#syncing = null;
-    });
+    })().catch((e: unknown) => this.logger.error({ err: toError(e) }, 'group commit failed'));
   }
 
   async #syncAll(): Promise<void> {
