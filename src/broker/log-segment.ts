@@ -184,9 +184,17 @@ export class LogSegment {
       prevRel = rel;
       prevPos = pos;
     }
+    // Entries are written with strictly rising timestamps and rising offsets; anything else is damage (rebuild).
+    let prevTs = -Infinity;
+    let prevTimeRel = -1;
     for (let p = 0; p < tim.length; p += 12) {
-      this.#timeStamps.push(Number(tim.readBigInt64BE(p)));
-      this.#timeOffsets.push(tim.readInt32BE(p + 8));
+      const ts = Number(tim.readBigInt64BE(p));
+      const rel = tim.readInt32BE(p + 8);
+      if (ts <= prevTs || rel < prevTimeRel || rel < 0) return false;
+      this.#timeStamps.push(ts);
+      this.#timeOffsets.push(rel);
+      prevTs = ts;
+      prevTimeRel = rel;
     }
     this.maxTimestamp = this.#timeStamps.length === 0 ? -1 : this.#timeStamps[this.#timeStamps.length - 1]!;
     this.#idxWritten = this.#idxOffsets.length;
@@ -206,6 +214,7 @@ export class LogSegment {
       pos += len;
     }
     if (p !== tail.length) return false;
+    if (prevTimeRel >= 0 && this.baseOffset + prevTimeRel >= this.nextOffset) return false;
     this.#bytesSinceIndex = this.#idxPositions.length === 0 ? this.log.size : this.log.size - this.#idxPositions[this.#idxPositions.length - 1]!;
     return true;
   }
@@ -322,13 +331,13 @@ export class LogSegment {
     return { bytes, nextOffset: next };
   }
 
-  /** First offset at or after `offset` whose record timestamp is >= `timestampMs`, or null. */
-  offsetForTimestamp(timestampMs: number, topic: string, partition: number): number | null {
+  /** First offset at or after `startOffset` whose record timestamp is >= `timestampMs`, or null. */
+  offsetForTimestamp(timestampMs: number, topic: string, partition: number, startOffset: number = this.baseOffset): number | null {
     if (this.maxTimestamp < timestampMs) return null;
     // The last time-index entry below the target bounds where scanning may start.
-    let from = this.baseOffset;
+    let from = startOffset;
     for (let i = 0; i < this.#timeStamps.length; i++) {
-      if (this.#timeStamps[i]! < timestampMs) from = this.baseOffset + this.#timeOffsets[i]! + 1;
+      if (this.#timeStamps[i]! < timestampMs) from = Math.max(from, this.baseOffset + this.#timeOffsets[i]! + 1);
       else break;
     }
     let offset = from;

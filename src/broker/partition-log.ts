@@ -5,7 +5,7 @@ import type { Clock } from '../util/clock.js';
 import { BATCH, LogSegment, readInt64, type SegmentRead } from './log-segment.js';
 import { finishInterruptedSwap } from './log-cleaner.js';
 import { ProducerStateManager, type ProducerStateSnapshot } from './producer-state.js';
-import { setBatchBaseOffset, setLogAppendTime } from './record-batch.js';
+import { checkBatch, setBatchBaseOffset, setLogAppendTime } from './record-batch.js';
 import type { Storage } from './storage.js';
 import { isDeleteRetained, type TopicConfig } from './topic-config.js';
 
@@ -201,11 +201,12 @@ export class PartitionLog {
   }
 
   /**
-   * Appends one record batch (v2, produced with any base offset): validates its size, checks idempotent
-   * sequence numbers, rolls the segment when due, assigns offsets in place and writes it. The batch is visible to
-   * consumers once the broker advances the high watermark.
+   * Checks a batch before it is appended, as Kafka's broker does: its size against `max.message.bytes`
+   * (RECORD_TOO_LARGE), then that it is exactly one v2 batch whose length, magic, CRC32C, records grammar and
+   * lastOffsetDelta agree (CORRUPT_RECORD). A bad batch must be refused here: once acknowledged, recovery would cut
+   * it away together with every acknowledged batch after it.
    */
-  append(batch: Buffer): AppendInfo {
+  validate(batch: Buffer): void {
     if (this.#closed) throw new StreamsError('CLOSED', `partition ${this.topic}-${this.partition} is closed`, this.#where);
     const config = this.#config();
     if (batch.length > config['max.message.bytes'] + BATCH.headerBytes) {
@@ -215,6 +216,26 @@ export class PartitionLog {
         this.#where,
       );
     }
+    const check = checkBatch(batch, 0, batch.length);
+    let reason: string | null = null;
+    if (check.kind !== 'ok') reason = check.kind === 'corrupt' ? check.reason : 'the bytes end inside the batch';
+    else if (check.size !== batch.length) reason = `${batch.length - check.size} bytes follow the batch`;
+    else if (check.header.recordCount < 1 || check.header.lastOffsetDelta !== check.header.recordCount - 1) {
+      reason = `lastOffsetDelta ${check.header.lastOffsetDelta} does not match ${check.header.recordCount} records`;
+    }
+    if (reason !== null) {
+      throw new StreamsError('CORRUPT_RECORD', `refused an invalid record batch for ${this.topic}-${this.partition}: ${reason}`, this.#where);
+    }
+  }
+
+  /**
+   * Appends one record batch (v2, produced with any base offset): validates it (unless the caller just did, with
+   * {@link validate}), checks idempotent sequence numbers, rolls the segment when due, assigns offsets in place and
+   * writes it. The batch is visible to consumers once the broker advances the high watermark.
+   */
+  append(batch: Buffer, isValidated = false): AppendInfo {
+    if (!isValidated) this.validate(batch);
+    const config = this.#config();
     const lastDelta = batch.readInt32BE(BATCH.lastOffsetDelta);
     const pid = readInt64(batch, BATCH.producerId);
     const epoch = batch.readInt16BE(BATCH.producerEpoch);
@@ -327,8 +348,9 @@ export class PartitionLog {
   /** First offset whose timestamp is >= `timestampMs` (Kafka's ListOffsets by time), or null if none. */
   offsetForTimestamp(timestampMs: number): number | null {
     for (const s of this.#segments) {
-      if (s.maxTimestamp < timestampMs) continue;
-      const o = s.offsetForTimestamp(timestampMs, this.topic, this.partition);
+      if (s.maxTimestamp < timestampMs || s.nextOffset <= this.logStartOffset) continue;
+      // Records below the log start offset (deleteRecords inside a segment) are gone: never answer with one.
+      const o = s.offsetForTimestamp(timestampMs, this.topic, this.partition, Math.max(s.baseOffset, this.logStartOffset));
       if (o !== null && o >= this.logStartOffset && o < this.highWatermark) return o;
     }
     return null;
