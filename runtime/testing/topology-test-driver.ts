@@ -120,7 +120,7 @@ export class TopologyTestDriver {
     const n = this.broker.describeTopic(topic).numPartitions;
     for (const r of records) {
       const partition = r.partition ?? (r.key === null ? 0 : partitionForKey(r.key, n));
-      this.broker.appendSync(topic, partition, encodeBatch([{ key: r.key, value: r.value, timestampMs: r.timestampMs ?? this.#clock.nowMs(), headers: r.headers ?? NO_HEADERS }]));
+      this.broker.appendSync(topic, partition, encodeBatch([{ key: r.key, value: r.value, timestampMs: r.timestampMs ?? this.#clock.nowMs(), headers: r.headers ?? NO_HEADERS }]), true);
       this.#pump();
     }
   }
@@ -232,7 +232,7 @@ export class TopologyTestDriver {
       const n = this.#partitionCount(topic);
       for (const m of messages) {
         const partition = m.partition ?? (m.key === null ? 0 : partitionForKey(m.key, n));
-        this.broker.appendSync(topic, partition, encodeBatch([{ key: m.key, value: m.value, timestampMs: m.timestampMs ?? this.#clock.nowMs(), headers: (m.headers ?? NO_HEADERS) as Headers }]));
+        this.broker.appendSync(topic, partition, encodeBatch([{ key: m.key, value: m.value, timestampMs: m.timestampMs ?? this.#clock.nowMs(), headers: (m.headers ?? NO_HEADERS) as Headers }]), true);
       }
     }
   }

@@ -765,3 +765,41 @@ describe('topic lifecycle on disk', () => {
     await again.close();
   });
 });
+
+describe('in-process producer', () => {
+  it('concurrent sends of one idempotent producer never reuse a sequence range (nothing is taken for a duplicate)', async () => {
+    const { Broker: B } = await import('./broker.js');
+    const { inProcessClients } = await import('../client/in-process/in-process-clients.js');
+    const broker = await B.open({ maintenanceIntervalMs: 0 });
+    const { admin, producer } = inProcessClients(broker);
+    await admin.createTopics([{ topic: 't', numPartitions: 1 }]);
+    const p = producer();
+    const sends = Array.from({ length: 10 }, (_, i) => p.send({ topic: 't', messages: [{ key: null, value: Buffer.from(`v${i}`), partition: 0 }] }));
+    const metas = (await Promise.all(sends)).flat();
+    expect(metas.map((m) => m.baseOffset).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(broker.partitionLog('t', 0).logEndOffset).toBe(10);
+    await broker.close();
+  });
+
+  it('splits a send larger than maxBatchBytes into several batches instead of failing RECORD_TOO_LARGE', async () => {
+    const { Broker: B } = await import('./broker.js');
+    const { inProcessClients } = await import('../client/in-process/in-process-clients.js');
+    const broker = await B.open({ maintenanceIntervalMs: 0 });
+    const { admin, producer, consumer } = inProcessClients(broker);
+    await admin.createTopics([{ topic: 'big', numPartitions: 1, configs: { 'max.message.bytes': 20_000 } }]);
+    const p = producer({ maxBatchBytes: 10_000 });
+    const messages = Array.from({ length: 100 }, (_, i) => ({ key: null, value: Buffer.alloc(1000, i), partition: 0 }));
+    const [meta] = await p.send({ topic: 'big', messages });
+    expect(meta).toMatchObject({ baseOffset: 0, recordCount: 100 });
+    const c = consumer({ autoOffsetReset: 'earliest' });
+    c.assign([{ topic: 'big', partition: 0 }]);
+    let n = 0;
+    for (;;) {
+      const r = await c.poll({ maxWaitMs: 0 });
+      if (r.count === 0) break;
+      for (const b of r.batches) for (const rec of b.records) expect(rec.value![0]).toBe(rec.offset % 256), n++;
+    }
+    expect(n).toBe(100);
+    await broker.close();
+  });
+});

@@ -85,6 +85,12 @@ export interface ProduceEntry {
   readonly partition: number;
   /** A record batch v2 (any base offset; the broker assigns offsets in place). */
   readonly batch: Buffer;
+  /**
+   * Set only by in-process callers that built `batch` with `encodeBatch` just now (the in-process producer, the
+   * test driver): the size is still checked, but not the CRC and grammar, which cannot be wrong. Bytes from
+   * anywhere else (the network) are always fully checked.
+   */
+  readonly isTrusted?: boolean;
 }
 
 interface Topic {
@@ -365,7 +371,7 @@ export class Broker {
     try {
       this.#assertOpen();
       const logs = entries.map((e) => this.partitionLog(e.topic, e.partition));
-      for (let i = 0; i < entries.length; i++) logs[i]!.validate(entries[i]!.batch);
+      for (let i = 0; i < entries.length; i++) logs[i]!.validate(entries[i]!.batch, entries[i]!.isTrusted !== true);
       const infos: AppendInfo[] = [];
       // An idempotence check can still refuse an entry after earlier ones were written: those are acknowledged as
       // usual (so the high watermark never lags what is in the log), then the call fails.
@@ -452,11 +458,12 @@ export class Broker {
    * Appends one batch and acknowledges it at once, synchronously: for the TopologyTestDriver, which runs tasks
    * without awaiting. Refused under flush 'always', whose acknowledgement waits for an fdatasync.
    */
-  appendSync(topic: string, partition: number, batch: Buffer): AppendInfo {
+  appendSync(topic: string, partition: number, batch: Buffer, isTrusted = false): AppendInfo {
     this.#assertOpen();
     if (this.flush === 'always') throw new StreamsError('ILLEGAL_STATE', "appendSync is not available with flush 'always'");
     const log = this.partitionLog(topic, partition);
-    const info = log.append(batch);
+    log.validate(batch, !isTrusted);
+    const info = log.append(batch, true);
     this.#advance(log, log.logEndOffset);
     return info;
   }

@@ -90,8 +90,9 @@ export function parseTopicConfig(input: TopicConfigInput | undefined, base: Topi
         throw new StreamsError('INVALID_CONFIG', `message.timestamp.type must be CreateTime or LogAppendTime, got '${String(raw)}'`);
       }
       out[key] = raw;
-    } else if (key in NUMERIC_KEYS) {
-      const n = typeof raw === 'number' ? raw : Number(raw);
+    } else if (Object.hasOwn(NUMERIC_KEYS, key)) {
+      // Strings must be plain decimal integers: '' , ' ' or '0x400' are not silently read as numbers.
+      const n = typeof raw === 'number' ? raw : /^-?\d+$/.test(raw) ? Number(raw) : NaN;
       const { min } = NUMERIC_KEYS[key as keyof typeof NUMERIC_KEYS];
       if (!Number.isSafeInteger(n) || n < min) {
         throw new StreamsError('INVALID_CONFIG', `${key} must be an integer >= ${min}, got '${String(raw)}'`);

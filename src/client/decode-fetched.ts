@@ -6,7 +6,8 @@ import type { LogRecord } from '../record.js';
 
 /**
  * Decodes fetched record batches into records at or after `from`, verifying each batch's CRC32C first (Kafka's
- * check.crcs) so corrupt bytes are a CORRUPT_RECORD error naming topic/partition, never data. Control batches
+ * check.crcs) so corrupt bytes are a CORRUPT_RECORD error naming topic/partition and the batch's offset, never data
+ * (records of good batches before it are returned, and the error comes with the next fetch). Control batches
  * (transaction markers) are skipped. The records' grammar is checked by decodeRecords itself.
  *
  * @example
@@ -25,6 +26,9 @@ export function decodeFetched(topic: string, partition: number, bytes: Buffer, f
           ? 'CRC32C mismatch'
           : null;
     if (corrupt !== null) {
+      // As Kafka's consumer: the good records before a corrupt batch are returned first; the next fetch starts at
+      // the corrupt batch and fails there, naming its offset so the caller can decide to seek past it.
+      if (out !== null && out.length > 0) return out;
       const at = p + 8 <= bytes.length ? readInt64(bytes, p) : from;
       throw new StreamsError('CORRUPT_RECORD', `corrupt record batch in ${topic}-${partition} at offset ${at}: ${corrupt}`, { topic, partition, offset: at });
     }

@@ -39,6 +39,8 @@ export interface ProducerConfig {
   readonly idempotent?: boolean;
   /** Chooses a partition for a record without an explicit one; default: Kafka's murmur2 of the key, round-robin for null keys. */
   readonly partitioner?: (topic: string, key: Uint8Array | null, numPartitions: number) => number;
+  /** Largest batch sent to one partition (Kafka's batch.size / max.request.size role); bigger sends are split. Default 1000000. */
+  readonly maxBatchBytes?: number;
 }
 
 /**

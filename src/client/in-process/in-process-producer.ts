@@ -19,6 +19,7 @@ export class InProcessProducer implements Producer {
   readonly #partitioner: ((topic: string, key: Uint8Array | null, numPartitions: number) => number) | undefined;
   readonly #sequences = new Map<string, PartitionSequence>();
   readonly #roundRobin = new Map<string, number>();
+  readonly #maxBatchBytes: number;
   #producerId = -1;
   #closed = false;
 
@@ -26,6 +27,7 @@ export class InProcessProducer implements Producer {
     this.#broker = broker;
     this.#idempotent = config.idempotent ?? true;
     this.#partitioner = config.partitioner;
+    this.#maxBatchBytes = config.maxBatchBytes ?? 1_000_000;
   }
 
   send(batch: TopicMessages): Promise<RecordMetadata[]> {
@@ -51,28 +53,42 @@ export class InProcessProducer implements Producer {
     }
     if (this.#idempotent && this.#producerId < 0) this.#producerId = this.#broker.allocateProducerId();
     const entries: ProduceEntry[] = [];
-    const seqs: (PartitionSequence | null)[] = [];
+    const counts: number[] = [];
     for (const [k, g] of groups) {
       let seq: PartitionSequence | null = null;
       if (this.#idempotent) {
         seq = this.#sequences.get(k) ?? { next: 0 };
         this.#sequences.set(k, seq);
       }
-      seqs.push(seq);
-      const batch = encodeBatch(
-        g.records,
-        seq === null ? {} : { producerId: this.#producerId, producerEpoch: 0, baseSequence: seq.next },
-      );
-      entries.push({ topic: g.topic, partition: g.partition, batch });
+      // Split a partition's records into batches under maxBatchBytes, as Kafka's producer does, so a send of many
+      // small records never trips the topic's max.message.bytes. Sequences advance now, not after the await, so
+      // concurrent sends of one producer never reuse a sequence range.
+      for (const chunk of chunkBySize(g.records, this.#maxBatchBytes)) {
+        const batch = encodeBatch(chunk, seq === null ? {} : { producerId: this.#producerId, producerEpoch: 0, baseSequence: seq.next });
+        if (seq !== null) seq.next = (seq.next + chunk.length) % 0x80000000;
+        entries.push({ topic: g.topic, partition: g.partition, batch, isTrusted: true });
+        counts.push(chunk.length);
+      }
     }
-    const infos = await this.#broker.produce(entries);
+    let infos;
+    try {
+      infos = await this.#broker.produce(entries);
+    } catch (e: unknown) {
+      // Sequences already handed out are now uncertain: start over with a new producer id (Kafka bumps the epoch).
+      this.#producerId = -1;
+      this.#sequences.clear();
+      throw e;
+    }
     const out: RecordMetadata[] = [];
-    let i = 0;
-    for (const g of groups.values()) {
-      const seq = seqs[i];
-      if (seq) seq.next = (seq.next + g.records.length) % 0x80000000;
-      const info = infos[i++]!;
-      out.push({ topic: g.topic, partition: g.partition, baseOffset: info.baseOffset, recordCount: g.records.length, logAppendTimeMs: info.logAppendTimeMs });
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      const info = infos[i]!;
+      const last = out[out.length - 1];
+      if (last !== undefined && last.topic === e.topic && last.partition === e.partition && last.baseOffset + last.recordCount === info.baseOffset) {
+        out[out.length - 1] = { ...last, recordCount: last.recordCount + counts[i]! };
+      } else {
+        out.push({ topic: e.topic, partition: e.partition, baseOffset: info.baseOffset, recordCount: counts[i]!, logAppendTimeMs: info.logAppendTimeMs });
+      }
     }
     return out;
   }
@@ -98,4 +114,33 @@ export class InProcessProducer implements Producer {
   async close(): Promise<void> {
     this.#closed = true;
   }
+}
+
+/** Splits records into runs whose estimated encoded size stays under `maxBytes` (at least one record each). */
+function chunkBySize(records: RecordInput[], maxBytes: number): RecordInput[][] {
+  let total = 0;
+  for (const r of records) total += estimateBytes(r);
+  if (total <= maxBytes) return [records];
+  const out: RecordInput[][] = [];
+  let cur: RecordInput[] = [];
+  let size = 0;
+  for (const r of records) {
+    const b = estimateBytes(r);
+    if (cur.length > 0 && size + b > maxBytes) {
+      out.push(cur);
+      cur = [];
+      size = 0;
+    }
+    cur.push(r);
+    size += b;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
+/** An upper bound of a record's encoded size: its bytes plus the varint overheads. */
+function estimateBytes(r: RecordInput): number {
+  let n = 32 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  if (r.headers !== undefined) for (const h of r.headers) n += 10 + h.key.length * 3 + (h.value?.length ?? 0);
+  return n;
 }
