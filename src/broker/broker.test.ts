@@ -781,6 +781,21 @@ describe('in-process producer', () => {
     await broker.close();
   });
 
+  it('sendBatch with the same topic twice keeps every record, in order', async () => {
+    const { Broker: B } = await import('./broker.js');
+    const { inProcessClients } = await import('../client/in-process/in-process-clients.js');
+    const broker = await B.open({ maintenanceIntervalMs: 0 });
+    const { admin, producer } = inProcessClients(broker);
+    await admin.createTopics([{ topic: 't', numPartitions: 2 }]);
+    const metas = await producer().sendBatch([
+      { topic: 't', messages: [{ key: null, value: Buffer.from('a'), partition: 1 }] },
+      { topic: 't', messages: [{ key: null, value: Buffer.from('b'), partition: 1 }] },
+    ]);
+    expect(metas).toEqual([expect.objectContaining({ partition: 1, baseOffset: 0, recordCount: 2 })]);
+    expect(broker.partitionLog('t', 1).logEndOffset).toBe(2);
+    await broker.close();
+  });
+
   it('splits a send larger than maxBatchBytes into several batches instead of failing RECORD_TOO_LARGE', async () => {
     const { Broker: B } = await import('./broker.js');
     const { inProcessClients } = await import('../client/in-process/in-process-clients.js');

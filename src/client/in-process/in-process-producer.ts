@@ -43,12 +43,19 @@ export class InProcessProducer implements Producer {
       // Kafka's sticky partitioning: null-key records of one send go to one partition, the next send to the next.
       const sticky = (this.#roundRobin.get(topic) ?? 0) % n;
       this.#roundRobin.set(topic, sticky + 1);
-      for (const m of messages) {
+      const byPartition: (RecordInput[] | undefined)[] = [];
+      for (let i = 0; i < messages.length; i++) {
+        const m = messages[i]!;
         const partition = this.#choosePartition(topic, m, n, sticky);
-        const k = `${partition}\u0000${topic}`;
-        let g = groups.get(k);
-        if (g === undefined) groups.set(k, (g = { topic, partition, records: [] }));
-        g.records.push(m.timestampMs === undefined ? { key: m.key, value: m.value, timestampMs: nowMs, ...(m.headers ? { headers: m.headers } : {}) } : (m as RecordInput));
+        let records = byPartition[partition];
+        if (records === undefined) {
+          // The same topic may appear twice in one sendBatch: keep appending to its partition's group.
+          const k = `${partition}\u0000${topic}`;
+          let g = groups.get(k);
+          if (g === undefined) groups.set(k, (g = { topic, partition, records: [] }));
+          records = byPartition[partition] = g.records;
+        }
+        records.push(m.timestampMs === undefined ? { key: m.key, value: m.value, timestampMs: nowMs, ...(m.headers ? { headers: m.headers } : {}) } : (m as RecordInput));
       }
     }
     if (this.#idempotent && this.#producerId < 0) this.#producerId = this.#broker.allocateProducerId();
