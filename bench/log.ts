@@ -67,13 +67,13 @@ async function run(valueBytes: number, totalRecords: number): Promise<void> {
     for (let i = 0; i < totalBatches; i++) await producer.send({ topic: 'bench', messages: batches[i % batches.length]! });
     const produceS = (performance.now() - t0) / 1000;
 
-    const consumer = clients.consumer({ autoOffsetReset: 'earliest', maxPartitionFetchBytes: 4 << 20 });
+    const consumer = clients.consumer({ autoOffsetReset: 'earliest', maxPartitionFetchBytes: 1 << 20 });
     consumer.assign([{ topic: 'bench', partition: 0 }]);
     let read = 0;
     let checksum = 0;
     const t1 = performance.now();
     while (read < n) {
-      const r = await consumer.poll({ maxRecords: 100_000, maxWaitMs: 0 });
+      const r = await consumer.poll({ maxRecords: 10_000, maxWaitMs: 0 });
       for (const b of r.batches) {
         read += b.records.length;
         // Touch every record, as a real consumer would.
