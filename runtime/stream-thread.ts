@@ -59,6 +59,7 @@ export class StreamThread {
   #loop: Promise<void> | null = null;
   #failure: StreamsError | null = null;
   #idle = false;
+  #lastPurgeMs = 0;
 
   constructor(options: {
     topology: BuiltTopology;
@@ -178,10 +179,13 @@ export class StreamThread {
     if (offsets.length > 0) await this.#consumer!.commit(offsets);
     this.#lastCommitMs = this.#clock.nowMs();
     await this.#writeCheckpoints();
+    const now = this.#clock.nowMs();
+    if (now - this.#lastPurgeMs < this.#config.repartitionPurgeIntervalMs) return;
+    this.#lastPurgeMs = now;
     const purge = offsets.filter((o) => this.#repartitionTopics.has(o.topic)).map((o) => ({ topic: o.topic, partition: o.partition, beforeOffset: o.offset }));
     if (purge.length > 0) {
       // Records of a repartition topic below the committed offset are never needed again.
-      await this.#admin.deleteRecords(purge).catch((e: unknown) => this.#logger.debug({ err: e }, 'purging repartition topics failed'));
+      await this.#admin.deleteRecords(purge).catch((e: unknown) => this.#logger.warn({ err: e }, 'purging repartition topics failed'));
     }
   }
 

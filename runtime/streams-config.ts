@@ -28,6 +28,8 @@ export interface StreamsConfig {
   readonly commitIntervalMs?: number;
   /** Total bytes of store write caches (default 10 MiB), shared evenly by the stores. 0 disables caching. */
   readonly cacheMaxBytes?: number;
+  /** How often records below the committed offset are deleted from repartition topics (default 30000 ms). */
+  readonly repartitionPurgeIntervalMs?: number;
   /** Only at-least-once for now; exactly-once comes with transactions. */
   readonly processingGuarantee?: 'at_least_once';
   readonly defaultKeySerde?: Serde<unknown>;
@@ -54,6 +56,7 @@ export interface ResolvedStreamsConfig {
   readonly applicationId: string;
   readonly stateDir: string;
   readonly commitIntervalMs: number;
+  readonly repartitionPurgeIntervalMs: number;
   readonly cacheMaxBytes: number;
   readonly defaultKeySerde: Serde<unknown>;
   readonly defaultValueSerde: Serde<unknown>;
@@ -96,6 +99,7 @@ export function resolveStreamsConfig(config: StreamsConfig, defaultStateDir: str
     applicationId: config.applicationId,
     stateDir: config.stateDir ?? defaultStateDir,
     commitIntervalMs: nonNegative('commitIntervalMs', config.commitIntervalMs, 30_000),
+    repartitionPurgeIntervalMs: nonNegative('repartitionPurgeIntervalMs', config.repartitionPurgeIntervalMs, 30_000),
     cacheMaxBytes: nonNegative('cacheMaxBytes', config.cacheMaxBytes, 10 * 1024 * 1024),
     defaultKeySerde: config.defaultKeySerde ?? (Serdes.ByteArray() as Serde<unknown>),
     defaultValueSerde: config.defaultValueSerde ?? (Serdes.ByteArray() as Serde<unknown>),

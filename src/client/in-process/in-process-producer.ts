@@ -123,25 +123,22 @@ export class InProcessProducer implements Producer {
   }
 }
 
-/** Splits records into runs whose estimated encoded size stays under `maxBytes` (at least one record each). */
+/** Splits records into runs whose estimated encoded size stays under `maxBytes` (at least one record each), in one pass. */
 function chunkBySize(records: RecordInput[], maxBytes: number): RecordInput[][] {
-  let total = 0;
-  for (const r of records) total += estimateBytes(r);
-  if (total <= maxBytes) return [records];
-  const out: RecordInput[][] = [];
-  let cur: RecordInput[] = [];
+  let out: RecordInput[][] | null = null;
+  let start = 0;
   let size = 0;
-  for (const r of records) {
-    const b = estimateBytes(r);
-    if (cur.length > 0 && size + b > maxBytes) {
-      out.push(cur);
-      cur = [];
+  for (let i = 0; i < records.length; i++) {
+    const b = estimateBytes(records[i]!);
+    if (i > start && size + b > maxBytes) {
+      (out ??= []).push(records.slice(start, i));
+      start = i;
       size = 0;
     }
-    cur.push(r);
     size += b;
   }
-  if (cur.length > 0) out.push(cur);
+  if (out === null) return [records];
+  out.push(records.slice(start));
   return out;
 }
 
