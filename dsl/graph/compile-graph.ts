@@ -1,0 +1,250 @@
+/**
+ * The compiler: writes an (optimized) DSL graph into a low-level `Topology`, node by node in build-priority order,
+ * with an exhaustive switch over node kinds.
+ */
+import { assertNever } from '../../src/errors.js';
+import type { Serde } from '../../src/serdes/serde.js';
+import { Serdes } from '../../src/serdes/serdes.js';
+import type { Topology } from '../../src/topology/topology.js';
+import { changeSerde } from '../change.js';
+import type { Predicate } from '../functions.js';
+import type { DslStoreType } from '../options/materialized.js';
+import { kstreamAggregate } from '../processors/kstream-aggregate.js';
+import { kstreamBranch } from '../processors/kstream-branch.js';
+import { kstreamFilter } from '../processors/kstream-filter.js';
+import { kstreamFlatMapValues } from '../processors/kstream-flat-map-values.js';
+import { kstreamFlatMap } from '../processors/kstream-flat-map.js';
+import { kstreamMapValues } from '../processors/kstream-map-values.js';
+import { kstreamMap, kstreamSelectKey } from '../processors/kstream-map.js';
+import { kstreamForeach, kstreamPeek } from '../processors/kstream-peek.js';
+import { kstreamPrint } from '../processors/kstream-print.js';
+import { kstreamReduce } from '../processors/kstream-reduce.js';
+import { ktableAggregate } from '../processors/ktable-aggregate.js';
+import { ktableFilter } from '../processors/ktable-filter.js';
+import { ktableMapValues } from '../processors/ktable-map-values.js';
+import { ktableReduce } from '../processors/ktable-reduce.js';
+import { ktableRepartitionMap } from '../processors/ktable-repartition-map.js';
+import { ktableSource } from '../processors/ktable-source.js';
+import { ktableToStream } from '../processors/ktable-to-stream.js';
+import { passThrough } from '../processors/pass-through.js';
+import { dslStoreBuilder } from './dsl-store-builder.js';
+import type { StoreDefaults } from './dsl-store-builder.js';
+import type { GraphNode, NodeId, RepartitionNode } from './graph-node.js';
+import type { StoreSpec } from './store-spec.js';
+import type { Graph } from './graph.js';
+import { analyzeTables } from './table-analysis.js';
+
+/**
+ * How to compile: `applicationId` (when known) is prefixed to repartition topics (`<applicationId>-<name>-repartition`);
+ * the default serdes (from the build config, if given) replace serdes no operation specified; `storeType` is the
+ * engine of stores that name none.
+ *
+ * @example
+ * ```ts
+ * const options: CompileOptions = { applicationId: 'word-count', defaultKeySerde: undefined, defaultValueSerde: undefined, storeType: 'in-memory' };
+ * ```
+ */
+export interface CompileOptions {
+  readonly applicationId: string | null;
+  readonly defaultKeySerde: Serde<unknown> | undefined;
+  readonly defaultValueSerde: Serde<unknown> | undefined;
+  readonly storeType: DslStoreType;
+}
+
+/**
+ * What the runtime needs to know beyond the Topology itself: stores restored from a source topic instead of a
+ * changelog (`optimization: 'all'`), and the repartition topics with a requested partition count.
+ *
+ * @example
+ * ```ts
+ * compiled.sourceChangelogTopics.get('prices'); // 'prices-topic'
+ * compiled.repartitionTopics.get('app-by-user-repartition'); // { numberOfPartitions: 8 }
+ * ```
+ */
+export interface CompiledGraph {
+  /** Store name -> the input topic that serves as its changelog. */
+  readonly sourceChangelogTopics: ReadonlyMap<string, string>;
+  /** Every repartition topic (decorated) -> the partition count `Repartitioned` asked for, if any. */
+  readonly repartitionTopics: ReadonlyMap<string, { readonly numberOfPartitions: number | undefined }>;
+}
+
+function serdes(keySerde: Serde<unknown> | undefined, valueSerde: Serde<unknown> | undefined): { keySerde?: Serde<unknown>; valueSerde?: Serde<unknown> } {
+  return { ...(keySerde === undefined ? {} : { keySerde }), ...(valueSerde === undefined ? {} : { valueSerde }) };
+}
+
+/**
+ * Writes `graph` into `topology` (which must be empty): sources, processors, sinks and stores with Kafka Streams'
+ * names, in Kafka Streams' order, so `topology.describe()` prints what Kafka Streams prints for the same program.
+ * Store connections of `process()` nodes are made last, so `addStateStore` may come after the `process` call.
+ *
+ * @example
+ * ```ts
+ * const topology = new Topology();
+ * const compiled = compileGraph(optimize(builder.snapshot()), topology, options);
+ * ```
+ */
+export function compileGraph(graph: Graph, topology: Topology, options: CompileOptions): CompiledGraph {
+  const { sendsOldValues, materialized } = analyzeTables(graph);
+  const byId = new Map<NodeId, GraphNode>(graph.nodes.map((n) => [n.id, n]));
+  const nameOf = (id: NodeId): string => byId.get(id)!.name;
+  const decorate = (topic: string): string => (options.applicationId === null ? topic : `${options.applicationId}-${topic}`);
+  const keySerdeOf = (s: Serde<unknown> | undefined): Serde<unknown> | undefined => s ?? options.defaultKeySerde;
+  const valueSerdeOf = (s: Serde<unknown> | undefined): Serde<unknown> | undefined => s ?? options.defaultValueSerde;
+  const defaults: StoreDefaults = { keySerde: options.defaultKeySerde, valueSerde: options.defaultValueSerde, storeType: options.storeType };
+  const addStore = (spec: StoreSpec, processorName: string, loggingEnabled = spec.isLoggingEnabled): void => {
+    topology.addStateStore(dslStoreBuilder(spec, defaults, loggingEnabled), processorName);
+  };
+  const sourceChangelogTopics = new Map<string, string>();
+  const repartitionTopics = new Map<string, { readonly numberOfPartitions: number | undefined }>();
+  const connections: [string, readonly string[]][] = [];
+
+  const writeRepartition = (node: RepartitionNode, parents: readonly string[]): void => {
+    const topic = decorate(node.topic);
+    repartitionTopics.set(topic, Object.freeze({ numberOfPartitions: node.numberOfPartitions }));
+    const keySerde = keySerdeOf(node.keySerde);
+    if (node.variant === 'grouped-table') {
+      // Old and new values travel together; the inner serde must be known now (the runtime cannot wrap its default).
+      const valueSerde = changeSerde(valueSerdeOf(node.valueSerde) ?? (Serdes.MsgPack() as Serde<unknown>)) as Serde<unknown>;
+      topology.addSink(node.sinkName, topic, serdes(keySerde, valueSerde), ...parents);
+      topology.addSource(node.sourceName, topic, serdes(keySerde, valueSerde));
+      return;
+    }
+    const valueSerde = valueSerdeOf(node.valueSerde);
+    // As in Kafka Streams the filter passes everything: null keys are dropped (or not) by the operator downstream.
+    topology.addProcessor(node.filterName!, passThrough(), ...parents);
+    topology.addSink(node.sinkName, topic, { ...serdes(keySerde, valueSerde), ...(node.partitioner === undefined ? {} : { partitioner: node.partitioner }) }, node.filterName!);
+    topology.addSource(node.sourceName, topic, serdes(keySerde, valueSerde));
+  };
+
+  for (const node of graph.nodes) {
+    const parents = node.parents.map(nameOf);
+    const sendOld = sendsOldValues.has(node.id);
+    switch (node.kind) {
+      case 'stream-source':
+        topology.addSource(node.name, node.pattern ?? node.topics, {
+          ...serdes(keySerdeOf(node.keySerde), valueSerdeOf(node.valueSerde)),
+          ...(node.timestampExtractor === undefined ? {} : { timestampExtractor: node.timestampExtractor }),
+          ...(node.offsetReset === undefined ? {} : { autoOffsetReset: node.offsetReset }),
+        });
+        break;
+      case 'filter':
+        topology.addProcessor(node.name, kstreamFilter(node.predicate, node.isNot), ...parents);
+        break;
+      case 'map':
+        topology.addProcessor(node.name, kstreamMap(node.mapper), ...parents);
+        break;
+      case 'select-key':
+        topology.addProcessor(node.name, kstreamSelectKey(node.mapper), ...parents);
+        break;
+      case 'map-values':
+        topology.addProcessor(node.name, kstreamMapValues(node.mapper), ...parents);
+        break;
+      case 'flat-map':
+        topology.addProcessor(node.name, kstreamFlatMap(node.mapper), ...parents);
+        break;
+      case 'flat-map-values':
+        topology.addProcessor(node.name, kstreamFlatMapValues(node.mapper), ...parents);
+        break;
+      case 'peek':
+        topology.addProcessor(node.name, kstreamPeek(node.action), ...parents);
+        break;
+      case 'foreach':
+        topology.addProcessor(node.name, kstreamForeach(node.action), ...parents);
+        break;
+      case 'print':
+        topology.addProcessor(node.name, kstreamPrint(node.writer, node.label, node.mapper), ...parents);
+        break;
+      case 'split': {
+        const branches = graph.nodes.filter((n) => n.kind === 'branch' && n.parents[0] === node.id);
+        const predicates: Predicate<unknown, unknown>[] = [];
+        const childNames: string[] = [];
+        let defaultChild: string | null = null;
+        for (const b of branches) {
+          if (b.kind !== 'branch') continue;
+          if (b.predicate === null) defaultChild = b.name;
+          else {
+            predicates.push(b.predicate);
+            childNames.push(b.name);
+          }
+        }
+        topology.addProcessor(node.name, kstreamBranch(predicates, childNames, defaultChild), ...parents);
+        break;
+      }
+      case 'branch':
+      case 'merge':
+        topology.addProcessor(node.name, passThrough(), ...parents);
+        break;
+      case 'process':
+        topology.addProcessor(node.name, node.supplier, ...parents);
+        if (node.storeNames.length > 0) connections.push([node.name, node.storeNames]);
+        break;
+      case 'sink':
+        topology.addSink(node.name, node.topic ?? node.topicExtractor!, {
+          ...serdes(keySerdeOf(node.keySerde), valueSerdeOf(node.valueSerde)),
+          ...(node.partitioner === undefined ? {} : { partitioner: node.partitioner }),
+        }, ...parents);
+        break;
+      case 'repartition':
+        writeRepartition(node, parents);
+        break;
+      case 'stream-aggregate':
+        topology.addProcessor(node.name, kstreamAggregate(node.store.name, node.initializer, node.aggregator, sendOld), ...parents);
+        addStore(node.store, node.name);
+        break;
+      case 'stream-reduce':
+        topology.addProcessor(node.name, kstreamReduce(node.store.name, node.reducer, sendOld), ...parents);
+        addStore(node.store, node.name);
+        break;
+      case 'to-table': {
+        const isMaterialized = materialized.has(node.id);
+        topology.addProcessor(node.name, ktableSource(isMaterialized ? node.store.name : null, sendOld), ...parents);
+        if (isMaterialized) addStore(node.store, node.name);
+        break;
+      }
+      case 'table-source': {
+        const isMaterialized = materialized.has(node.id);
+        topology.addSource(node.sourceName, node.topic, {
+          ...serdes(keySerdeOf(node.keySerde), valueSerdeOf(node.valueSerde)),
+          ...(node.timestampExtractor === undefined ? {} : { timestampExtractor: node.timestampExtractor }),
+          ...(node.offsetReset === undefined ? {} : { autoOffsetReset: node.offsetReset }),
+        });
+        topology.addProcessor(node.name, ktableSource(isMaterialized ? node.store.name : null, sendOld), node.sourceName);
+        if (isMaterialized) {
+          // With the optimization, the input topic is the changelog: the store logs nothing and restores from it.
+          if (node.reusesSourceTopic) sourceChangelogTopics.set(node.store.name, node.topic);
+          addStore(node.store, node.name, node.store.isLoggingEnabled && !node.reusesSourceTopic);
+        }
+        break;
+      }
+      case 'table-filter':
+        topology.addProcessor(node.name, ktableFilter(node.predicate, node.isNot, node.store?.name ?? null, sendOld), ...parents);
+        if (node.store !== null) addStore(node.store, node.name);
+        break;
+      case 'table-map-values':
+        topology.addProcessor(node.name, ktableMapValues(node.mapper, node.store?.name ?? null, sendOld), ...parents);
+        if (node.store !== null) addStore(node.store, node.name);
+        break;
+      case 'to-stream':
+        topology.addProcessor(node.name, ktableToStream(), ...parents);
+        break;
+      case 'table-group-by':
+        topology.addProcessor(node.name, ktableRepartitionMap(node.selector), ...parents);
+        break;
+      case 'table-aggregate':
+        topology.addProcessor(node.name, ktableAggregate(node.store.name, node.initializer, node.adder, node.subtractor, sendOld), ...parents);
+        addStore(node.store, node.name);
+        break;
+      case 'table-reduce':
+        topology.addProcessor(node.name, ktableReduce(node.store.name, node.adder, node.subtractor, sendOld), ...parents);
+        addStore(node.store, node.name);
+        break;
+      case 'state-store':
+        topology.addStateStore(node.builder);
+        break;
+      default:
+        assertNever(node);
+    }
+  }
+  for (const [processorName, storeNames] of connections) topology.connectProcessorAndStateStores(processorName, ...storeNames);
+  return { sourceChangelogTopics, repartitionTopics };
+}

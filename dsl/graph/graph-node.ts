@@ -1,0 +1,381 @@
+/**
+ * The DSL's intermediate representation: an immutable graph of tagged-union nodes, one per DSL operation (a repartition
+ * is one node that becomes a filter, a sink and a source). The DSL appends nodes as the user chains operations;
+ * `build()` runs the optimizer passes over the graph and compiles it into a `Topology` with an exhaustive switch.
+ *
+ * Nodes are frozen; a node's `id` is its build priority (creation order), which is also the order the compiler writes
+ * nodes into the topology, as Kafka Streams does. User functions are stored with erased types (`unknown`): the typed
+ * DSL handles guarantee that what flows between nodes fits.
+ */
+import type { ProcessorSupplier } from '../../src/processor/processor.js';
+import type { StreamPartitioner } from '../../src/processor/stream-partitioner.js';
+import type { TimestampExtractor } from '../../src/processor/timestamp-extractor.js';
+import type { TopicNameExtractor } from '../../src/processor/topic-name-extractor.js';
+import type { Serde } from '../../src/serdes/serde.js';
+import type { KeyValue } from '../../src/state/key-value-store.js';
+import type { StateStore } from '../../src/state/state-store.js';
+import type { StoreBuilder } from '../../src/state/store-builder.js';
+import type { AutoOffsetReset } from '../../src/topology/topology-node.js';
+import type { Aggregator, ForeachAction, Initializer, KeyValueMapper, Predicate, Reducer, ValueMapper } from '../functions.js';
+import type { LineWriter } from '../options/printed.js';
+import type { StoreSpec } from './store-spec.js';
+
+/**
+ * A node's identity and build priority (its creation index).
+ *
+ * @example `const id: NodeId = builder.add(node).id;`
+ */
+export type NodeId = number;
+
+type AnyPredicate = Predicate<unknown, unknown>;
+
+interface NodeBase {
+  readonly id: NodeId;
+  /** The topology node children attach to (for a repartition, its source; for a table source, its KTABLE-SOURCE). */
+  readonly name: string;
+  readonly parents: readonly NodeId[];
+}
+
+interface SourceSettings {
+  readonly keySerde: Serde<unknown> | undefined;
+  readonly valueSerde: Serde<unknown> | undefined;
+  readonly timestampExtractor: TimestampExtractor | undefined;
+  readonly offsetReset: AutoOffsetReset | undefined;
+}
+
+/**
+ * `builder.stream(...)`: a source reading topics or a pattern.
+ *
+ * @example `builder.stream('orders')` adds `{ kind: 'stream-source', name: 'KSTREAM-SOURCE-0000000000', topics: ['orders'], ... }`
+ */
+export interface StreamSourceNode extends NodeBase, SourceSettings {
+  readonly kind: 'stream-source';
+  readonly topics: readonly string[];
+  readonly pattern: RegExp | null;
+}
+
+/**
+ * `filter` / `filterNot` on a stream.
+ *
+ * @example `stream.filterNot(p)` adds `{ kind: 'filter', name: 'KSTREAM-FILTER-0000000001', predicate: p, isNot: true }`
+ */
+export interface FilterNode extends NodeBase {
+  readonly kind: 'filter';
+  readonly predicate: AnyPredicate;
+  readonly isNot: boolean;
+}
+
+/**
+ * `map`: new key and value (key-changing).
+ *
+ * @example `stream.map((k, v) => ({ key: v, value: k }))` adds `{ kind: 'map', name: 'KSTREAM-MAP-0000000001', ... }`
+ */
+export interface MapNode extends NodeBase {
+  readonly kind: 'map';
+  readonly mapper: KeyValueMapper<unknown, unknown, KeyValue<unknown, unknown>>;
+}
+
+/**
+ * `selectKey`, and the key selection of `KStream.groupBy` (key-changing).
+ *
+ * @example `stream.groupBy((_k, w) => w)` adds `{ kind: 'select-key', name: 'KSTREAM-KEY-SELECT-0000000002', ... }`
+ */
+export interface SelectKeyNode extends NodeBase {
+  readonly kind: 'select-key';
+  readonly mapper: KeyValueMapper<unknown, unknown, unknown>;
+}
+
+/**
+ * `mapValues` (value-changing).
+ *
+ * @example `stream.mapValues((v) => v.length)` adds `{ kind: 'map-values', name: 'KSTREAM-MAPVALUES-0000000001', ... }`
+ */
+export interface MapValuesNode extends NodeBase {
+  readonly kind: 'map-values';
+  readonly mapper: ValueMapper<unknown, unknown, unknown>;
+}
+
+/**
+ * `flatMap` (key-changing).
+ *
+ * @example `stream.flatMap((k, v) => [{ key: v, value: k }])` adds `{ kind: 'flat-map', ... }`
+ */
+export interface FlatMapNode extends NodeBase {
+  readonly kind: 'flat-map';
+  readonly mapper: KeyValueMapper<unknown, unknown, Iterable<KeyValue<unknown, unknown>>>;
+}
+
+/**
+ * `flatMapValues` (value-changing).
+ *
+ * @example `lines.flatMapValues((l) => l.split(' '))` adds `{ kind: 'flat-map-values', name: 'KSTREAM-FLATMAPVALUES-0000000001', ... }`
+ */
+export interface FlatMapValuesNode extends NodeBase {
+  readonly kind: 'flat-map-values';
+  readonly mapper: ValueMapper<unknown, unknown, Iterable<unknown>>;
+}
+
+/**
+ * `peek` (forwards) and `foreach` (terminal).
+ *
+ * @example `stream.foreach(log)` adds `{ kind: 'foreach', name: 'KSTREAM-FOREACH-0000000001', action: log }`
+ */
+export interface PeekNode extends NodeBase {
+  readonly kind: 'peek' | 'foreach';
+  readonly action: ForeachAction<unknown, unknown>;
+}
+
+/**
+ * `print`.
+ *
+ * @example `stream.print(Printed.toSysOut())` adds `{ kind: 'print', name: 'KSTREAM-PRINTER-0000000001', label: 'KSTREAM-SOURCE-0000000000', ... }`
+ */
+export interface PrintNode extends NodeBase {
+  readonly kind: 'print';
+  readonly writer: LineWriter;
+  readonly label: string;
+  readonly mapper: KeyValueMapper<unknown, unknown, string> | undefined;
+}
+
+/**
+ * The splitter of `split()`; its branch predicates are those of its `branch` children, in id order.
+ *
+ * @example `stream.split()` adds `{ kind: 'split', name: 'KSTREAM-BRANCH-0000000001' }`
+ */
+export interface SplitNode extends NodeBase {
+  readonly kind: 'split';
+}
+
+/**
+ * One branch of a split: `predicate === null` for the default branch.
+ *
+ * @example `split.defaultBranch()` adds `{ kind: 'branch', name: 'KSTREAM-BRANCH-00000000010', predicate: null }`
+ */
+export interface BranchNode extends NodeBase {
+  readonly kind: 'branch';
+  readonly predicate: AnyPredicate | null;
+}
+
+/**
+ * `merge`: two parents, a pass-through.
+ *
+ * @example `a.merge(b)` adds `{ kind: 'merge', name: 'KSTREAM-MERGE-0000000002', parents: [a, b] }`
+ */
+export interface MergeNode extends NodeBase {
+  readonly kind: 'merge';
+}
+
+/**
+ * `process` / `processValues`: a user processor, connected to the stores named.
+ *
+ * @example `stream.process(supplier, 'seen')` adds `{ kind: 'process', storeNames: ['seen'], isFixedKey: false, ... }`
+ */
+export interface ProcessNode extends NodeBase {
+  readonly kind: 'process';
+  readonly supplier: ProcessorSupplier<unknown, unknown, unknown, unknown>;
+  readonly storeNames: readonly string[];
+  readonly isFixedKey: boolean;
+}
+
+/**
+ * `to`: a sink to a topic or a topic name extractor.
+ *
+ * @example `stream.to('out')` adds `{ kind: 'sink', name: 'KSTREAM-SINK-0000000001', topic: 'out', topicExtractor: null, ... }`
+ */
+export interface SinkNode extends NodeBase {
+  readonly kind: 'sink';
+  readonly topic: string | null;
+  readonly topicExtractor: TopicNameExtractor<unknown, unknown> | null;
+  readonly keySerde: Serde<unknown> | undefined;
+  readonly valueSerde: Serde<unknown> | undefined;
+  readonly partitioner: StreamPartitioner<unknown, unknown> | undefined;
+}
+
+/**
+ * A repartition through an internal topic: `filterName` (stream repartitions) -> sink `sinkName` -> topic -> source
+ * `sourceName` (= `name`). `optimizable`: inserted before a stateful operation after a key change (may be merged by
+ * the optimizer); `unoptimizable`: `KStream.repartition()`; `grouped-table`: `KTable.groupBy` (values are Changes, no
+ * filter). `topic` is the undecorated name (`counts-repartition`); the compiler prefixes the application id.
+ *
+ * @example `grouped.count(Materialized.as('counts'))` adds `{ kind: 'repartition', variant: 'optimizable', topic: 'counts-repartition', ... }`
+ */
+export interface RepartitionNode extends NodeBase {
+  readonly kind: 'repartition';
+  readonly variant: 'optimizable' | 'unoptimizable' | 'grouped-table';
+  readonly topic: string;
+  readonly sinkName: string;
+  readonly filterName: string | null;
+  readonly sourceName: string;
+  readonly keySerde: Serde<unknown> | undefined;
+  readonly valueSerde: Serde<unknown> | undefined;
+  readonly partitioner: StreamPartitioner<unknown, unknown> | undefined;
+  readonly numberOfPartitions: number | undefined;
+}
+
+/**
+ * `KGroupedStream.aggregate` and `count`.
+ *
+ * @example `grouped.count()` adds `{ kind: 'stream-aggregate', name: 'KSTREAM-AGGREGATE-0000000002', store: { name: 'KSTREAM-AGGREGATE-STATE-STORE-0000000001', ... } }`
+ */
+export interface StreamAggregateNode extends NodeBase {
+  readonly kind: 'stream-aggregate';
+  readonly initializer: Initializer<unknown>;
+  readonly aggregator: Aggregator<unknown, unknown, unknown>;
+  readonly store: StoreSpec;
+}
+
+/**
+ * `KGroupedStream.reduce`.
+ *
+ * @example `grouped.reduce((a, b) => a + b)` adds `{ kind: 'stream-reduce', name: 'KSTREAM-REDUCE-0000000002', ... }`
+ */
+export interface StreamReduceNode extends NodeBase {
+  readonly kind: 'stream-reduce';
+  readonly reducer: Reducer<unknown>;
+  readonly store: StoreSpec;
+}
+
+/**
+ * `KStream.toTable`: a table source over a stream; materialized when queryable or when old values are needed.
+ *
+ * @example `stream.toTable()` adds `{ kind: 'to-table', name: 'KSTREAM-TOTABLE-0000000001', isQueryable: false, ... }`
+ */
+export interface ToTableNode extends NodeBase {
+  readonly kind: 'to-table';
+  readonly store: StoreSpec;
+  readonly isQueryable: boolean;
+}
+
+/**
+ * `builder.table(topic)`: a source `sourceName` and the KTABLE-SOURCE processor `name`; materialized when queryable
+ * or when old values are needed. `reusesSourceTopic`: the optimizer made the topic the store's changelog.
+ *
+ * @example `builder.table('users')` adds `{ kind: 'table-source', name: 'KTABLE-SOURCE-0000000002', sourceName: 'KSTREAM-SOURCE-0000000001', ... }`
+ */
+export interface TableSourceNode extends NodeBase, SourceSettings {
+  readonly kind: 'table-source';
+  readonly topic: string;
+  readonly sourceName: string;
+  readonly store: StoreSpec;
+  readonly isQueryable: boolean;
+  readonly reusesSourceTopic: boolean;
+}
+
+/**
+ * `KTable.filter` / `filterNot`; `store` only when materialized under a name.
+ *
+ * @example `table.filter(p)` adds `{ kind: 'table-filter', name: 'KTABLE-FILTER-0000000003', store: null, ... }`
+ */
+export interface TableFilterNode extends NodeBase {
+  readonly kind: 'table-filter';
+  readonly predicate: AnyPredicate;
+  readonly isNot: boolean;
+  readonly store: StoreSpec | null;
+}
+
+/**
+ * `KTable.mapValues`; `store` only when materialized under a name.
+ *
+ * @example `table.mapValues(f, Materialized.as('m'))` adds `{ kind: 'table-map-values', store: { name: 'm', ... }, ... }`
+ */
+export interface TableMapValuesNode extends NodeBase {
+  readonly kind: 'table-map-values';
+  readonly mapper: ValueMapper<unknown, unknown, unknown>;
+  readonly store: StoreSpec | null;
+}
+
+/**
+ * `KTable.toStream`.
+ *
+ * @example `table.toStream()` adds `{ kind: 'to-stream', name: 'KTABLE-TOSTREAM-0000000003' }`
+ */
+export interface ToStreamNode extends NodeBase {
+  readonly kind: 'to-stream';
+}
+
+/**
+ * `KTable.groupBy`: selects the new key and value of old and new rows.
+ *
+ * @example `table.groupBy(f)` adds `{ kind: 'table-group-by', name: 'KTABLE-SELECT-0000000003', selector: f }`
+ */
+export interface TableGroupByNode extends NodeBase {
+  readonly kind: 'table-group-by';
+  readonly selector: KeyValueMapper<unknown, unknown, KeyValue<unknown, unknown>>;
+}
+
+/**
+ * `KGroupedTable.aggregate` and `count`.
+ *
+ * @example `groupedTable.count()` adds `{ kind: 'table-aggregate', name: 'KTABLE-AGGREGATE-0000000007', ... }`
+ */
+export interface TableAggregateNode extends NodeBase {
+  readonly kind: 'table-aggregate';
+  readonly initializer: Initializer<unknown>;
+  readonly adder: Aggregator<unknown, unknown, unknown>;
+  readonly subtractor: Aggregator<unknown, unknown, unknown>;
+  readonly store: StoreSpec;
+}
+
+/**
+ * `KGroupedTable.reduce`.
+ *
+ * @example `groupedTable.reduce(add, sub)` adds `{ kind: 'table-reduce', name: 'KTABLE-REDUCE-0000000007', ... }`
+ */
+export interface TableReduceNode extends NodeBase {
+  readonly kind: 'table-reduce';
+  readonly adder: Reducer<unknown>;
+  readonly subtractor: Reducer<unknown>;
+  readonly store: StoreSpec;
+}
+
+/**
+ * `builder.addStateStore(builder)`: a store for `process` nodes; no parents.
+ *
+ * @example `builder.addStateStore(storeBuilder)` adds `{ kind: 'state-store', name: storeBuilder.name, builder: storeBuilder }`
+ */
+export interface StateStoreNode extends NodeBase {
+  readonly kind: 'state-store';
+  readonly builder: StoreBuilder<StateStore>;
+}
+
+/**
+ * Any node of the DSL graph; switch on `kind` exhaustively (`assertNever` in the default branch), so a new kind
+ * without a case does not compile.
+ *
+ * @example
+ * ```ts
+ * function isStateful(node: GraphNode): boolean {
+ *   switch (node.kind) {
+ *     case 'stream-aggregate': case 'stream-reduce': case 'table-aggregate': case 'table-reduce': return true;
+ *     default: return false;
+ *   }
+ * }
+ * ```
+ */
+export type GraphNode =
+  | StreamSourceNode
+  | FilterNode
+  | MapNode
+  | SelectKeyNode
+  | MapValuesNode
+  | FlatMapNode
+  | FlatMapValuesNode
+  | PeekNode
+  | PrintNode
+  | SplitNode
+  | BranchNode
+  | MergeNode
+  | ProcessNode
+  | SinkNode
+  | RepartitionNode
+  | StreamAggregateNode
+  | StreamReduceNode
+  | ToTableNode
+  | TableSourceNode
+  | TableFilterNode
+  | TableMapValuesNode
+  | ToStreamNode
+  | TableGroupByNode
+  | TableAggregateNode
+  | TableReduceNode
+  | StateStoreNode;

@@ -1,0 +1,68 @@
+/**
+ * Which table nodes must send old values and which table sources must be materialized: Kafka Streams sets these
+ * with `enableSendingOldValues` calls on mutable nodes; here they are derived from the finished graph.
+ */
+import { StreamsError } from '../../src/errors.js';
+import type { GraphNode, NodeId } from './graph-node.js';
+import type { Graph } from './graph.js';
+
+/**
+ * The result of {@link analyzeTables}: nodes that must forward old values with each update, and table sources
+ * (`table()`, `toTable()`) that must keep a store.
+ *
+ * @example
+ * ```ts
+ * const { sendsOldValues, materialized } = analyzeTables(graph);
+ * sendsOldValues.has(tableSource.id); // true when a groupBy reads the table
+ * ```
+ */
+export interface TableAnalysis {
+  readonly sendsOldValues: ReadonlySet<NodeId>;
+  readonly materialized: ReadonlySet<NodeId>;
+}
+
+/**
+ * Finds the table nodes that must send old values: the parent of every `KTable.groupBy` (its subtractor needs the old
+ * value), and, through unmaterialized `filter`/`mapValues` (which compute old values from their parent's), up to
+ * the nearest node with a store. A table source asked for old values is materialized (it needs the old row), as is
+ * any table source or `toTable` given a store name.
+ *
+ * @example
+ * ```ts
+ * // builder.table('users').groupBy(...).count(): the KTABLE-SOURCE is materialized and sends old values
+ * analyzeTables(graph).materialized.size; // 1
+ * ```
+ */
+export function analyzeTables(graph: Graph): TableAnalysis {
+  const byId = new Map<NodeId, GraphNode>(graph.nodes.map((n) => [n.id, n]));
+  const sendsOldValues = new Set<NodeId>();
+  const materialized = new Set<NodeId>();
+  const request = (id: NodeId): void => {
+    if (sendsOldValues.has(id)) return;
+    const node = byId.get(id);
+    if (node === undefined) throw new StreamsError('ILLEGAL_STATE', `no graph node ${id}`);
+    sendsOldValues.add(id);
+    switch (node.kind) {
+      case 'table-source':
+      case 'to-table':
+        materialized.add(id);
+        return;
+      case 'table-filter':
+      case 'table-map-values':
+        if (node.store === null) request(node.parents[0]!);
+        return;
+      case 'stream-aggregate':
+      case 'stream-reduce':
+      case 'table-aggregate':
+      case 'table-reduce':
+        return;
+      default:
+        throw new StreamsError('ILLEGAL_STATE', `node ${node.name} (${node.kind}) is not a table and cannot send old values`);
+    }
+  };
+  for (const node of graph.nodes) {
+    if ((node.kind === 'table-source' || node.kind === 'to-table') && node.isQueryable) materialized.add(node.id);
+    if (node.kind === 'table-group-by') request(node.parents[0]!);
+  }
+  return { sendsOldValues, materialized };
+}

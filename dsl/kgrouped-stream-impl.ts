@@ -1,0 +1,132 @@
+/**
+ * The implementation of {@link KGroupedStream}. Internal.
+ */
+import { erase, requireFunction, splitNamed, storeSpecOf } from './dsl-context.js';
+import type { HandleState } from './dsl-context.js';
+import type { Aggregator, Initializer, Reducer } from './functions.js';
+import type { NodeId } from './graph/graph-node.js';
+import type { StoreSpec } from './graph/store-spec.js';
+import type { NewGraphNode } from './graph/graph.js';
+import { repartitionNames } from './graph/repartition-names.js';
+import type { KGroupedStream } from './kgrouped-stream.js';
+import { KTableImpl } from './ktable-impl.js';
+import type { KTable } from './ktable.js';
+import { longSerde } from './long-serde.js';
+import type { Materialized } from './options/materialized.js';
+import type { Named } from './options/named.js';
+import { COUNT } from './processors/kstream-aggregate.js';
+
+type AggregateNode = Extract<NewGraphNode, { kind: 'stream-aggregate' | 'stream-reduce' }>;
+
+/**
+ * A grouped stream: `state` is the node the grouping hangs off (the key selection of `groupBy`, or the stream itself
+ * for `groupByKey`) with the grouped serdes.
+ *
+ * @example
+ * ```ts
+ * new KGroupedStreamImpl<string, string>(state, 'by-word', true).count();
+ * ```
+ */
+export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
+  /** The repartition shared by this grouping's aggregations when the user named it (`Grouped.as`). */
+  #sharedRepartition: NodeId | null = null;
+
+  constructor(
+    private readonly state: HandleState<K, V>,
+    private readonly repartitionName: string | undefined,
+    private readonly repartitionRequired: boolean,
+  ) {}
+
+  count(first?: Named | Materialized<K, number>, second?: Materialized<K, number>): KTable<K, number> {
+    const [named, [materialized]] = splitNamed<Materialized<K, number> | undefined>([first, second]);
+    // Kafka Streams burns an index here when a Materialized without a name is passed (topology compatibility).
+    if (materialized !== undefined && materialized.storeName === undefined) this.state.builder.newStoreName('KSTREAM-AGGREGATE-');
+    const storeName = materialized?.storeName ?? this.state.builder.newStoreName('KSTREAM-AGGREGATE-');
+    const keySerde = materialized?.keySerde ?? this.state.keySerde;
+    const valueSerde = materialized?.valueSerde ?? longSerde();
+    const name = named?.name ?? this.state.builder.newProcessorName('KSTREAM-AGGREGATE-');
+    const store = storeSpecOf(erase(materialized), storeName, erase(keySerde), erase(valueSerde));
+    return this.#build(name, store, materialized, keySerde, valueSerde, (parent) => ({
+      kind: 'stream-aggregate',
+      name,
+      parents: [parent],
+      initializer: COUNT.initializer,
+      aggregator: erase(COUNT.aggregator),
+      store,
+    }));
+  }
+
+  reduce(reducer: Reducer<V>, first?: Named | Materialized<K, V>, second?: Materialized<K, V>): KTable<K, V> {
+    requireFunction(reducer, 'reducer');
+    const [named, [materialized]] = splitNamed<Materialized<K, V> | undefined>([first, second]);
+    const storeName = materialized?.storeName ?? this.state.builder.newStoreName('KSTREAM-REDUCE-');
+    const keySerde = materialized?.keySerde ?? this.state.keySerde;
+    const valueSerde = materialized?.valueSerde ?? this.state.valueSerde;
+    const name = named?.name ?? this.state.builder.newProcessorName('KSTREAM-REDUCE-');
+    const store = storeSpecOf(erase(materialized), storeName, erase(keySerde), erase(valueSerde));
+    return this.#build(name, store, materialized, keySerde, valueSerde, (parent) => ({
+      kind: 'stream-reduce',
+      name,
+      parents: [parent],
+      reducer: erase(reducer),
+      store,
+    }));
+  }
+
+  aggregate<VA>(
+    initializer: Initializer<VA>,
+    aggregator: Aggregator<K, V, VA>,
+    first?: Named | Materialized<K, VA>,
+    second?: Materialized<K, VA>,
+  ): KTable<K, VA> {
+    requireFunction(initializer, 'initializer');
+    requireFunction(aggregator, 'aggregator');
+    const [named, [materialized]] = splitNamed<Materialized<K, VA> | undefined>([first, second]);
+    const storeName = materialized?.storeName ?? this.state.builder.newStoreName('KSTREAM-AGGREGATE-');
+    const keySerde = materialized?.keySerde ?? this.state.keySerde;
+    const valueSerde = materialized?.valueSerde;
+    const name = named?.name ?? this.state.builder.newProcessorName('KSTREAM-AGGREGATE-');
+    const store = storeSpecOf(erase(materialized), storeName, erase(keySerde), erase(valueSerde));
+    return this.#build(name, store, materialized, keySerde, valueSerde, (parent) => ({
+      kind: 'stream-aggregate',
+      name,
+      parents: [parent],
+      initializer: erase(initializer),
+      aggregator: erase(aggregator),
+      store,
+    }));
+  }
+
+  /** Inserts the repartition if the grouping needs one, then the aggregation node (Kafka's GroupedStreamAggregateBuilder). */
+  #build<VA>(
+    name: string,
+    store: StoreSpec,
+    materialized: Materialized<K, VA> | undefined,
+    keySerde: KTableImpl<K, VA>['state']['keySerde'],
+    valueSerde: KTableImpl<K, VA>['state']['valueSerde'],
+    makeNode: (parent: NodeId) => AggregateNode,
+  ): KTable<K, VA> {
+    const { builder } = this.state;
+    let parent = this.state.nodeId;
+    if (this.repartitionRequired) {
+      // Names are drawn every time (index compatibility), but a named grouping reuses its one repartition topic.
+      const names = repartitionNames(builder, this.repartitionName ?? store.name);
+      if (this.#sharedRepartition === null || this.repartitionName === undefined) {
+        this.#sharedRepartition = builder.add({
+          kind: 'repartition',
+          variant: 'optimizable',
+          name: names.sourceName,
+          parents: [this.state.nodeId],
+          ...names,
+          keySerde: erase(this.state.keySerde),
+          valueSerde: erase(this.state.valueSerde),
+          partitioner: undefined,
+          numberOfPartitions: undefined,
+        }).id;
+      }
+      parent = this.#sharedRepartition;
+    }
+    const node = builder.add(makeNode(parent));
+    return new KTableImpl<K, VA>({ builder, nodeId: node.id, name, keySerde, valueSerde, queryableStoreName: materialized?.storeName ?? null });
+  }
+}
