@@ -51,6 +51,8 @@ export type StateListener = (newState: KafkaStreamsState, oldState: KafkaStreams
  */
 export class KafkaStreams {
   readonly #topology: BuiltTopology;
+  #sourceChangelogTopics: ReadonlyMap<string, string> = new Map();
+  #requestedPartitions: ReadonlyMap<string, { readonly numberOfPartitions: number | undefined }> = new Map();
   readonly #config: ResolvedStreamsConfig;
   readonly #userConfig: StreamsConfig;
   readonly #logger: Logger;
@@ -67,9 +69,21 @@ export class KafkaStreams {
   #isStarting = false;
 
   constructor(topology: Topology | BuiltTopology, config: StreamsConfig) {
-    this.#topology = 'build' in topology ? topology.build() : topology;
     this.#userConfig = config;
     this.#config = resolveStreamsConfig(config, path.join(os.tmpdir(), 'tributary-streams'));
+    if ('build' in topology) {
+      // A DSL topology names its internal topics after the application and takes its default serdes.
+      const running = topology.forApplication({
+        applicationId: this.#config.applicationId,
+        ...(config.defaultKeySerde === undefined ? {} : { defaultKeySerde: config.defaultKeySerde }),
+        ...(config.defaultValueSerde === undefined ? {} : { defaultValueSerde: config.defaultValueSerde }),
+      });
+      this.#topology = running.build();
+      this.#sourceChangelogTopics = running.sourceChangelogTopics;
+      this.#requestedPartitions = running.repartitionTopics;
+    } else {
+      this.#topology = topology;
+    }
     this.#logger = (config.logger ?? defaultLogger()).child({ applicationId: this.#config.applicationId });
     this.#clock = config.clock ?? systemClock;
   }
@@ -149,6 +163,7 @@ export class KafkaStreams {
         clock: this.#clock,
         stateDir: appDir,
         partitionCounts: counts,
+        sourceChangelogTopics: this.#sourceChangelogTopics,
         onRebalance: (phase) => this.#transition(phase === 'start' ? 'REBALANCING' : 'RUNNING'),
         restoreListener: () => this.#restoreListener,
       });
@@ -202,10 +217,12 @@ export class KafkaStreams {
         partitionsOf.set(s.id, Math.max(...ns));
         for (const t of s.sinkTopics) {
           if (counts.has(t)) continue;
-          await admin.createTopics([{ topic: t, numPartitions: Math.max(...ns) }]);
+          // Repartitioned.withNumberOfPartitions wins over the writer's partition count.
+          const n = this.#requestedPartitions.get(t)?.numberOfPartitions ?? Math.max(...ns);
+          await admin.createTopics([{ topic: t, numPartitions: n }]);
           existing.add(t);
-          counts.set(t, Math.max(...ns));
-          this.#logger.info({ topic: t, partitions: Math.max(...ns) }, 'created a missing output/repartition topic');
+          counts.set(t, n);
+          this.#logger.info({ topic: t, partitions: n }, 'created a missing output/repartition topic');
         }
       }
     }

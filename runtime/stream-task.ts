@@ -96,6 +96,7 @@ export class StreamTask {
     stateDir: string | null;
     inputPartitions: readonly TopicPartition[];
     cacheMaxBytesPerStore: number;
+    sourceChangelogTopics?: ReadonlyMap<string, string>;
   }) {
     const { topology, subtopology, partition } = options;
     this.id = taskIdOf(subtopology.id, partition);
@@ -113,6 +114,7 @@ export class StreamTask {
       collector: options.collector,
       logger: this.#logger,
       recordTimestampMs: () => this.#recordContext.timestampMs,
+      ...(options.sourceChangelogTopics === undefined ? {} : { sourceChangelogTopics: options.sourceChangelogTopics }),
     });
     for (const name of subtopology.nodeNames) {
       const n = topology.nodes.get(name)!;

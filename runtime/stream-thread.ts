@@ -60,6 +60,7 @@ export class StreamThread {
   #failure: StreamsError | null = null;
   #idle = false;
   #lastPurgeMs = 0;
+  readonly #sourceChangelogTopics: ReadonlyMap<string, string>;
 
   constructor(options: {
     topology: BuiltTopology;
@@ -69,6 +70,7 @@ export class StreamThread {
     clock: Clock;
     stateDir: string;
     partitionCounts: ReadonlyMap<string, number>;
+    sourceChangelogTopics?: ReadonlyMap<string, string>;
     onRebalance: (phase: 'start' | 'end') => void;
     restoreListener: () => StateRestoreListener | null;
   }) {
@@ -80,6 +82,7 @@ export class StreamThread {
     this.#clock = options.clock;
     this.#stateDir = options.stateDir;
     for (const [t, n] of options.partitionCounts) this.#partitionCounts.set(t, n);
+    this.#sourceChangelogTopics = options.sourceChangelogTopics ?? new Map();
     this.#repartitionTopics = new Set(options.topology.subtopologies.flatMap((s) => s.repartitionTopics));
     this.#onRebalance = options.onRebalance;
     this.#restoreListener = options.restoreListener;
@@ -178,7 +181,7 @@ export class StreamThread {
     await this.#flushCollector();
     if (offsets.length > 0) await this.#consumer!.commit(offsets);
     this.#lastCommitMs = this.#clock.nowMs();
-    await this.#writeCheckpoints();
+    await this.#writeCheckpoints(offsets);
     const now = this.#clock.nowMs();
     if (now - this.#lastPurgeMs < this.#config.repartitionPurgeIntervalMs) return;
     this.#lastPurgeMs = now;
@@ -213,19 +216,28 @@ export class StreamThread {
     }
   }
 
-  async #writeCheckpoints(): Promise<void> {
+  async #writeCheckpoints(committed: readonly { topic: string; partition: number; offset: number }[]): Promise<void> {
     const requests: (TopicPartition & { spec: 'latest'; task: StreamTask; store: string })[] = [];
-    for (const task of this.tasks.values()) {
-      for (const c of task.stateManager.changelogs()) if (c.persistent) requests.push({ topic: c.topic, partition: c.partition, spec: 'latest', task, store: c.storeName });
-    }
-    if (requests.length === 0) return;
-    const ends = await this.#admin.listOffsets(requests.map(({ topic, partition, spec }) => ({ topic, partition, spec })));
     const byTask = new Map<StreamTask, Map<string, number>>();
-    requests.forEach((r, i) => {
-      let m = byTask.get(r.task);
-      if (m === undefined) byTask.set(r.task, (m = new Map()));
-      m.set(r.store, ends[i]!.offset);
-    });
+    const put = (task: StreamTask, store: string, offset: number): void => {
+      let m = byTask.get(task);
+      if (m === undefined) byTask.set(task, (m = new Map()));
+      m.set(store, offset);
+    };
+    for (const task of this.tasks.values()) {
+      for (const c of task.stateManager.changelogs()) {
+        if (!c.persistent) continue;
+        if (c.isSourceTopic) {
+          // A source-topic changelog holds what was consumed: the store is current up to the committed offset.
+          const o = committed.find((x) => x.topic === c.topic && x.partition === c.partition);
+          if (o !== undefined) put(task, c.storeName, o.offset);
+        } else requests.push({ topic: c.topic, partition: c.partition, spec: 'latest', task, store: c.storeName });
+      }
+    }
+    if (requests.length > 0) {
+      const ends = await this.#admin.listOffsets(requests.map(({ topic, partition, spec }) => ({ topic, partition, spec })));
+      requests.forEach((r, i) => put(r.task, r.store, ends[i]!.offset));
+    }
     for (const [task, m] of byTask) task.stateManager.writeCheckpoint(m);
   }
 
@@ -254,6 +266,7 @@ export class StreamThread {
         stateDir: this.#stateDir,
         inputPartitions: e.tps,
         cacheMaxBytesPerStore: Math.floor(this.#config.cacheMaxBytes / Math.max(1, byTask.size * storesPerTask)),
+        sourceChangelogTopics: this.#sourceChangelogTopics,
       });
       await this.#restore(task);
       task.initProcessors(this.#topology);
@@ -266,7 +279,10 @@ export class StreamThread {
   async #restore(task: StreamTask): Promise<void> {
     const changelogs = task.stateManager.changelogs();
     if (changelogs.length === 0) return;
-    const ends = await this.#admin.listOffsets(changelogs.map((c) => ({ topic: c.topic, partition: c.partition, spec: 'latest' as const })));
+    const latest = await this.#admin.listOffsets(changelogs.map((c) => ({ topic: c.topic, partition: c.partition, spec: 'latest' as const })));
+    // A source-topic changelog is restored only up to the committed offset: what follows is processed normally.
+    const committed = await this.#consumer!.committed(changelogs.map((c) => ({ topic: c.topic, partition: c.partition })));
+    const ends = changelogs.map((c, i) => ({ offset: c.isSourceTopic ? (committed[i]?.offset ?? 0) : latest[i]!.offset }));
     const starts = await this.#admin.listOffsets(changelogs.map((c) => ({ topic: c.topic, partition: c.partition, spec: 'earliest' as const })));
     const listener = this.#restoreListener();
     const restorer = this.#clients.consumer({ autoOffsetReset: 'earliest', maxPollRecords: 10_000 });

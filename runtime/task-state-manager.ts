@@ -14,6 +14,8 @@ export interface ChangelogPartition {
   readonly topic: string;
   readonly partition: number;
   readonly persistent: boolean;
+  /** True when the changelog is the task's input topic itself (a DSL source table under optimization). */
+  readonly isSourceTopic: boolean;
 }
 
 interface Registration {
@@ -39,6 +41,7 @@ export class TaskStateManager {
   readonly #logger: Logger;
   readonly #registrations = new Map<string, Registration>();
   readonly #builders = new Map<string, StoreBuilder<StateStore>>();
+  readonly #sourceChangelogTopics: ReadonlyMap<string, string>;
   readonly stores = new Map<string, StateStore>();
   #recordTimestampMs: () => number;
 
@@ -50,7 +53,9 @@ export class TaskStateManager {
     collector: RecordCollector;
     logger: Logger;
     recordTimestampMs: () => number;
+    sourceChangelogTopics?: ReadonlyMap<string, string>;
   }) {
+    this.#sourceChangelogTopics = options.sourceChangelogTopics ?? new Map();
     this.#taskId = options.taskId;
     this.#partition = options.partition;
     this.#applicationId = options.applicationId;
@@ -79,6 +84,8 @@ export class TaskStateManager {
   #contextFor(builder: StoreBuilder<StateStore>, cacheMaxBytes: number, appConfig: Readonly<Record<string, unknown>>): StateStoreContext {
     const self = this;
     const changelogTopic = builder.loggingEnabled ? changelogTopicName(this.#applicationId, builder.name) : null;
+    // A store may be restored from an input topic (its source-topic changelog) while logging nothing itself.
+    const restoreTopic = changelogTopic ?? this.#sourceChangelogTopics.get(builder.name) ?? null;
     return {
       applicationId: this.#applicationId,
       taskId: this.#taskId,
@@ -95,7 +102,10 @@ export class TaskStateManager {
         self.#registrations.set(store.name, {
           store,
           restore,
-          changelog: changelogTopic === null ? null : { storeName: store.name, topic: changelogTopic, partition: self.#partition, persistent: store.persistent },
+          changelog:
+            restoreTopic === null
+              ? null
+              : { storeName: store.name, topic: restoreTopic, partition: self.#partition, persistent: store.persistent, isSourceTopic: changelogTopic === null },
         });
       },
       logChange(_storeName: string, key: Uint8Array, value: Uint8Array | null, timestampMs: number): void {

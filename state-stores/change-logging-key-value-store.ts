@@ -21,6 +21,11 @@ export interface ChangeLoggingOptions {
    * timestamp as the record timestamp (as Kafka Streams writes it), and restore puts the timestamp back.
    */
   readonly timestamped?: boolean;
+  /**
+   * False keeps only the restore side: nothing is logged, but restored records are still converted (a timestamped
+   * table whose changelog is its source topic is restored from that topic, in changelog format). Default true.
+   */
+  readonly isLogging?: boolean;
 }
 
 /**
@@ -40,6 +45,7 @@ export interface ChangeLoggingOptions {
  */
 export class ChangeLoggingKeyValueStore implements BytesKeyValueStore {
   readonly #timestamped: boolean;
+  readonly #isLogging: boolean;
   #context: StateStoreContext | null = null;
 
   constructor(
@@ -47,6 +53,7 @@ export class ChangeLoggingKeyValueStore implements BytesKeyValueStore {
     options: ChangeLoggingOptions = {},
   ) {
     this.#timestamped = options.timestamped ?? false;
+    this.#isLogging = options.isLogging ?? true;
   }
 
   get name(): string {
@@ -129,6 +136,7 @@ export class ChangeLoggingKeyValueStore implements BytesKeyValueStore {
   }
 
   #log(key: Uint8Array, value: Uint8Array | null): void {
+    if (!this.#isLogging) return;
     const context = this.#context!;
     if (value !== null && this.#timestamped) {
       context.logChange(this.inner.name, key, rawValueOf(value), timestampOf(value));

@@ -99,7 +99,8 @@ export class KeyValueStoreBuilder<K, V> implements StoreBuilder<KeyValueStore<K,
         `store supplier "${supplier.name}" built a store named "${store.name}"; the names must match`,
       );
     }
-    if (loggingEnabled) store = new ChangeLoggingKeyValueStore(store, { timestamped });
+    // A timestamped store keeps the layer even without logging, for its restore conversion (source-topic changelogs).
+    if (loggingEnabled || timestamped) store = new ChangeLoggingKeyValueStore(store, { timestamped, isLogging: loggingEnabled });
     if (cachingEnabled) store = new CachingKeyValueStore(store);
     return new MeteredKeyValueStore(store, keySerde, valueSerde, supplier.metricsScope);
   }

@@ -46,9 +46,9 @@ export class CompiledTopology extends Topology {
   readonly #options: CompileOptions;
   #display: Topology | null = null;
   /** Store name -> the input topic that is its changelog (`reuse.ktable.source.topics`); restore from it. */
-  readonly sourceChangelogTopics: ReadonlyMap<string, string>;
+  override readonly sourceChangelogTopics: ReadonlyMap<string, string>;
   /** Repartition topic (as the nodes name it) -> the partition count `Repartitioned` asked for, if any. */
-  readonly repartitionTopics: ReadonlyMap<string, { readonly numberOfPartitions: number | undefined }>;
+  override readonly repartitionTopics: ReadonlyMap<string, { readonly numberOfPartitions: number | undefined }>;
 
   constructor(graph: Graph, options: CompileOptions) {
     super();
@@ -83,7 +83,7 @@ export class CompiledTopology extends Topology {
    * const running = topology.forApplication({ applicationId: config.applicationId, defaultValueSerde: config.defaultValueSerde });
    * ```
    */
-  forApplication(settings: ApplicationSettings): CompiledTopology {
+  override forApplication(settings: ApplicationSettings): CompiledTopology {
     const options: CompileOptions = {
       applicationId: settings.applicationId,
       defaultKeySerde: this.#options.defaultKeySerde ?? settings.defaultKeySerde,

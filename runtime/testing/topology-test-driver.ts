@@ -43,6 +43,7 @@ export type TopologyTestDriverConfig = Partial<Omit<StreamsConfig, 'broker' | 'c
  */
 export class TopologyTestDriver {
   readonly #topology: BuiltTopology;
+  #repartitionCounts: ReadonlyMap<string, { readonly numberOfPartitions: number | undefined }> = new Map();
   readonly #config: ResolvedStreamsConfig;
   readonly #clock: ManualClock;
   readonly #logger: Logger;
@@ -56,8 +57,18 @@ export class TopologyTestDriver {
   #isClosed = false;
 
   constructor(topology: Topology | BuiltTopology, config: TopologyTestDriverConfig = {}) {
-    this.#topology = 'build' in topology ? topology.build() : topology;
     this.#config = resolveStreamsConfig({ applicationId: 'test', ...config, commitIntervalMs: 0 } as StreamsConfig, '');
+    if ('build' in topology) {
+      const running = topology.forApplication({
+        applicationId: this.#config.applicationId,
+        ...(config.defaultKeySerde === undefined ? {} : { defaultKeySerde: config.defaultKeySerde }),
+        ...(config.defaultValueSerde === undefined ? {} : { defaultValueSerde: config.defaultValueSerde }),
+      });
+      this.#topology = running.build();
+      this.#repartitionCounts = running.repartitionTopics;
+    } else {
+      this.#topology = topology;
+    }
     this.#clock = new ManualClock(config.initialWallClockTimeMs ?? 0);
     this.#logger = config.logger ?? silentLogger();
     this.broker = Broker.openSync({ storage: new MemoryStorage(), clock: this.#clock, logger: this.#logger, maintenanceIntervalMs: 0 });
@@ -163,7 +174,7 @@ export class TopologyTestDriver {
           throw new StreamsError('TOPOLOGY_INVALID', `sub-topology ${s.id} reads co-partitioned topics with different partition counts: ${s.sourceTopics.map((t, i) => `${t}=${ns[i]}`).join(', ')}`);
         }
         partitionsOf.set(s.id, ns[0] ?? 1);
-        for (const t of s.sinkTopics) if (!counts.has(t)) counts.set(t, ns[0] ?? 1);
+        for (const t of s.sinkTopics) if (!counts.has(t)) counts.set(t, this.#repartitionCounts.get(t)?.numberOfPartitions ?? ns[0] ?? 1);
       }
     }
     for (const [t, n] of counts) if (!this.broker.hasTopic(t)) this.broker.createTopic(t, n);

@@ -51,7 +51,22 @@ import type { GlobalSourceOptions, SinkOptions, SourceOptions } from './topology
  * //       <-- count
  * ```
  */
+/** What a running application tells its topology before building it (see {@link Topology.forApplication}). */
+export interface ApplicationSettings {
+  readonly applicationId: string;
+  readonly defaultKeySerde?: Serde<unknown>;
+  readonly defaultValueSerde?: Serde<unknown>;
+}
+
 export class Topology {
+  /**
+   * Stores whose changelog is one of the topology's input topics (store name -> topic): the runtime restores them
+   * from that topic up to the committed offset instead of from a `-changelog` topic. Filled by DSL topologies built
+   * with `optimization: 'all'`; empty for hand-built ones.
+   */
+  readonly sourceChangelogTopics: ReadonlyMap<string, string> = new Map();
+  /** Repartition topics with the partition count asked for (`Repartitioned.withNumberOfPartitions`), if any. */
+  readonly repartitionTopics: ReadonlyMap<string, { readonly numberOfPartitions: number | undefined }> = new Map();
   readonly #nodes = new Map<string, TopologyNode>();
   readonly #stores = new Map<string, { builder: StoreBuilder<StateStore>; users: string[]; isGlobal: boolean }>();
   /** Topic -> the source reading it, for the "one topic, one source" rule. */
@@ -290,6 +305,21 @@ export class Topology {
    */
   build(): BuiltTopology {
     return buildTopology(this.#nodes, this.#storeSnapshot());
+  }
+
+  /**
+   * The topology as the application `settings.applicationId` runs it. A hand-built topology is returned as is; one
+   * compiled from the DSL is recompiled so its internal topics carry the application id
+   * (`<applicationId>-<name>-repartition`) and its unset serdes the application's defaults. KafkaStreams and the
+   * TopologyTestDriver call this before `build()`.
+   *
+   * @example
+   * ```ts
+   * const running = topology.forApplication({ applicationId: 'word-count' });
+   * ```
+   */
+  forApplication(_settings: ApplicationSettings): Topology {
+    return this;
   }
 
   #storeSnapshot(): Map<string, StoreEntry> {
