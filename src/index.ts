@@ -4,8 +4,31 @@
  * The package's one face: everything public is exported here by name, in sections. Nothing else is API.
  */
 
+/* DSL */
+export { StreamsBuilder } from '../dsl/streams-builder.js';
+export type { KStream, BranchedKStream } from '../dsl/kstream.js';
+export type { KTable } from '../dsl/ktable.js';
+export type { KGroupedStream } from '../dsl/kgrouped-stream.js';
+export type { KGroupedTable } from '../dsl/kgrouped-table.js';
+export { Consumed } from '../dsl/options/consumed.js';
+export { Produced } from '../dsl/options/produced.js';
+export { Grouped } from '../dsl/options/grouped.js';
+export { Materialized } from '../dsl/options/materialized.js';
+export type { DslStoreType } from '../dsl/options/materialized.js';
+export { Named } from '../dsl/options/named.js';
+export { Repartitioned } from '../dsl/options/repartitioned.js';
+export { Branched } from '../dsl/options/branched.js';
+export type { BranchChain } from '../dsl/options/branched.js';
+export { Printed } from '../dsl/options/printed.js';
+export type { LineWriter } from '../dsl/options/printed.js';
+export type { TopologyConfig, Optimization } from '../dsl/topology-config.js';
+export { changeSerde } from '../dsl/change.js';
+export type { Change } from '../dsl/change.js';
+export type { Predicate, ValueMapper, KeyValueMapper, ForeachAction, Initializer, Aggregator, Reducer } from '../dsl/functions.js';
+
 /* Processor API */
 export { Topology } from './topology/topology.js';
+export type { ApplicationSettings } from './topology/topology.js';
 export type { SourceOptions, SinkOptions, GlobalSourceOptions } from './topology/topology-options.js';
 export { TopologyDescription } from './topology/topology-description.js';
 export type {

@@ -6,7 +6,17 @@ describe('the package face (src/index.ts)', () => {
     // Adding or removing a public name is an API decision: update this list deliberately.
     expect(Object.keys(api).sort()).toEqual(
       [
+        'Branched',
         'Broker',
+        'Consumed',
+        'Grouped',
+        'Materialized',
+        'Named',
+        'Printed',
+        'Produced',
+        'Repartitioned',
+        'StreamsBuilder',
+        'changeSerde',
         'KafkaStreams',
         'QueryableStoreTypes',
         'Record',
