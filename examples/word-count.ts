@@ -38,7 +38,6 @@ import {
   type ProducerRecord,
   type TopicPartition,
   type Topology,
-  type ValueAndTimestamp,
 } from '../src/index.js';
 
 const APPLICATION_ID = 'word-count';
@@ -208,15 +207,12 @@ async function waitUntilCommitted(clients: Clients, streams: KafkaStreams, parti
   }
 }
 
-/**
- * Every word and count in the store, through an interactive query (all tasks run in this process). A DSL table's
- * store keeps each value with its timestamp (the time of the last line that changed it).
- */
+/** Every word and count in the store, through an interactive query (all tasks run in this process). */
 function storeContents(streams: KafkaStreams): Map<string, number> {
   const counts = new Map<string, number>();
-  const it = streams.store(STORE, QueryableStoreTypes.keyValueStore<string, ValueAndTimestamp<number>>()).all();
+  const it = streams.store(STORE, QueryableStoreTypes.keyValueStore<string, number>()).all();
   try {
-    for (let n = it.next(); !n.done; n = it.next()) counts.set(n.value.key, n.value.value.value);
+    for (let n = it.next(); !n.done; n = it.next()) counts.set(n.value.key, n.value.value);
   } finally {
     it.close();
   }

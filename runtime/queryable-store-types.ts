@@ -1,5 +1,6 @@
 import { StreamsError } from '../src/errors.js';
-import type { KeyValue, KeyValueIterator, ReadOnlyKeyValueStore } from '../src/state/key-value-store.js';
+import { isTimestampedStore } from '../src/state/key-value-store.js';
+import type { KeyValue, KeyValueIterator, ReadOnlyKeyValueStore, ValueAndTimestamp } from '../src/state/key-value-store.js';
 import type { StateStore } from '../src/state/state-store.js';
 import type { Serializer } from '../src/serdes/serde.js';
 
@@ -12,7 +13,8 @@ import type { Serializer } from '../src/serdes/serde.js';
  * ```
  */
 export interface QueryableStoreType<T> {
-  readonly kind: 'keyValue';
+  /** 'keyValue' views unwrap timestamped stores to plain values; 'timestampedKeyValue' keeps ValueAndTimestamp. */
+  readonly kind: 'keyValue' | 'timestampedKeyValue';
   /** Phantom field carrying the view's type; never set. */
   readonly _type?: T;
 }
@@ -22,6 +24,10 @@ export const QueryableStoreTypes = Object.freeze({
   /** A read-only key-value view (get, range, all, ...) over every local task's store of that name. */
   keyValueStore<K, V>(): QueryableStoreType<ReadOnlyKeyValueStore<K, V>> {
     return { kind: 'keyValue' };
+  },
+  /** The same over a timestamped store (DSL tables), with each value's timestamp: `{ value, timestampMs }`. */
+  timestampedKeyValueStore<K, V>(): QueryableStoreType<ReadOnlyKeyValueStore<K, ValueAndTimestamp<V>>> {
+    return { kind: 'timestampedKeyValue' };
   },
 });
 
@@ -65,10 +71,12 @@ function concat<K, V>(parts: KeyValueIterator<K, V>[]): KeyValueIterator<K, V> {
  * task's store until one has the key (a key lives in one task); scans go store after store (ordered within each).
  */
 export function compositeReadOnlyStore<T>(type: QueryableStoreType<T>, stores: () => StateStore[]): T {
-  if (type.kind !== 'keyValue') throw new StreamsError('ILLEGAL_STATE', `unsupported store type ${String(type.kind)}`);
+  if (type.kind !== 'keyValue' && type.kind !== 'timestampedKeyValue') throw new StreamsError('ILLEGAL_STATE', `unsupported store type ${String(type.kind)}`);
   const kv = (): ReadOnlyKeyValueStore<unknown, unknown>[] =>
     stores().map((s) => {
       if (!isKeyValueStore(s)) throw new StreamsError('ILLEGAL_STATE', `store ${s.name} is not a key-value store`);
+      if (isTimestampedStore(s)) return type.kind === 'keyValue' ? unwrapTimestamps(s) : s;
+      if (type.kind === 'timestampedKeyValue') throw new StreamsError('ILLEGAL_STATE', `store ${s.name} is not a timestamped key-value store`);
       return s;
     });
   const view: ReadOnlyKeyValueStore<unknown, unknown> = {
@@ -87,4 +95,32 @@ export function compositeReadOnlyStore<T>(type: QueryableStoreType<T>, stores: (
     approximateNumEntries: () => kv().reduce((n, s) => n + s.approximateNumEntries(), 0),
   };
   return view as T;
+}
+
+/** A plain-value view of a timestamped store (Kafka's ReadOnlyKeyValueStoreFacade). */
+function unwrapTimestamps(s: ReadOnlyKeyValueStore<unknown, unknown>): ReadOnlyKeyValueStore<unknown, unknown> {
+  const plain = (v: unknown): unknown => (v === null ? null : (v as ValueAndTimestamp<unknown>).value);
+  const map = (it: KeyValueIterator<unknown, unknown>): KeyValueIterator<unknown, unknown> => {
+    const out: KeyValueIterator<unknown, unknown> = {
+      next() {
+        const r = it.next();
+        return r.done ? r : { done: false, value: { key: r.value.key, value: plain(r.value.value) } };
+      },
+      peekNextKey: () => it.peekNextKey(),
+      close: () => it.close(),
+      [Symbol.iterator]() {
+        return out;
+      },
+    };
+    return out;
+  };
+  return {
+    get: (k) => plain(s.get(k)),
+    range: (a, b) => map(s.range(a, b)),
+    reverseRange: (a, b) => map(s.reverseRange(a, b)),
+    all: () => map(s.all()),
+    reverseAll: () => map(s.reverseAll()),
+    prefixScan: (p, ser) => map(s.prefixScan(p, ser)),
+    approximateNumEntries: () => s.approximateNumEntries(),
+  };
 }

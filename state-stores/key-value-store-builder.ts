@@ -2,6 +2,7 @@
  * The store builder behind `Stores.keyValueStoreBuilder` and `Stores.timestampedKeyValueStoreBuilder`: it stacks
  * Metered -> Caching -> ChangeLogging -> engine as configured.
  */
+import { markTimestamped } from '../src/state/key-value-store.js';
 import type { Serde } from '../src/serdes/serde.js';
 import type { BytesKeyValueStore, KeyValueBytesStoreSupplier, KeyValueStore } from '../src/state/key-value-store.js';
 import type { ChangelogConfig, StoreBuilder } from '../src/state/store-builder.js';
@@ -102,6 +103,7 @@ export class KeyValueStoreBuilder<K, V> implements StoreBuilder<KeyValueStore<K,
     // A timestamped store keeps the layer even without logging, for its restore conversion (source-topic changelogs).
     if (loggingEnabled || timestamped) store = new ChangeLoggingKeyValueStore(store, { timestamped, isLogging: loggingEnabled });
     if (cachingEnabled) store = new CachingKeyValueStore(store);
-    return new MeteredKeyValueStore(store, keySerde, valueSerde, supplier.metricsScope);
+    const metered = new MeteredKeyValueStore(store, keySerde, valueSerde, supplier.metricsScope);
+    return timestamped ? markTimestamped(metered) : metered;
   }
 }

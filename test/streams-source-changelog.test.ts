@@ -49,9 +49,25 @@ describe("a source table under optimization 'all'", () => {
     expect(restored.every((r) => r.tp.topic === 'users')).toBe(true);
     expect(restored.reduce((n, r) => n + r.total, 0)).toBe(users.length);
     expect(size(second)).toBe(users.length);
-    const v = second.store('users-store', QueryableStoreTypes.keyValueStore<string, { value: string }>()).get('user-7');
-    expect(v?.value).toBe('name-7');
+    expect(second.store('users-store', QueryableStoreTypes.keyValueStore<string, string>()).get('user-7')).toBe('name-7');
     await second.close();
+    await broker.close();
+  });
+});
+
+describe('interactive queries over a DSL (timestamped) store', () => {
+  it('keyValueStore() returns plain values; timestampedKeyValueStore() returns { value, timestampMs }', async () => {
+    const broker = await Broker.open({ logger: silentLogger(), maintenanceIntervalMs: 0, groupMinSessionTimeoutMs: 100 });
+    const { admin, producer } = inProcessClients(broker);
+    await admin.createTopics([{ topic: 'users', numPartitions: 1 }]);
+    await producer().send({ topic: 'users', messages: [{ key: S.serialize('users', 'u1'), value: S.serialize('users', 'Ann'), timestampMs: 1234 }] });
+    const streams = new KafkaStreams(topology(), { applicationId: 'iq-app', broker, stateDir: path.join(root, 'iq'), commitIntervalMs: 20, logger: silentLogger() });
+    await streams.start();
+    await waitUntil(() => streams.state === 'RUNNING' && streams.store('users-store', QueryableStoreTypes.keyValueStore<string, string>()).get('u1') !== null, 'u1 loaded');
+    expect(streams.store('users-store', QueryableStoreTypes.keyValueStore<string, string>()).get('u1')).toBe('Ann');
+    expect([...streams.store('users-store', QueryableStoreTypes.keyValueStore<string, string>()).all()]).toEqual([{ key: 'u1', value: 'Ann' }]);
+    expect(streams.store('users-store', QueryableStoreTypes.timestampedKeyValueStore<string, string>()).get('u1')).toEqual({ value: 'Ann', timestampMs: 1234 });
+    await streams.close();
     await broker.close();
   });
 });

@@ -251,3 +251,25 @@ export interface KeyValueBytesStoreSupplier {
   /** A new, un-initialised engine. */
   get(): BytesKeyValueStore;
 }
+
+const TIMESTAMPED = Symbol.for('tributary.timestampedStore');
+
+/**
+ * Marks a built store as timestamped (its values are {@link ValueAndTimestamp}); set by the store builders, read by
+ * interactive queries, which hand plain values to `keyValueStore()` views as Kafka Streams does.
+ *
+ * @example
+ * ```ts
+ * markTimestamped(store);
+ * isTimestampedStore(store); // true
+ * ```
+ */
+export function markTimestamped<S extends object>(store: S): S {
+  Object.defineProperty(store, TIMESTAMPED, { value: true });
+  return store;
+}
+
+/** True for stores built as timestamped key-value stores. */
+export function isTimestampedStore(store: unknown): boolean {
+  return typeof store === 'object' && store !== null && (store as { [TIMESTAMPED]?: boolean })[TIMESTAMPED] === true;
+}
