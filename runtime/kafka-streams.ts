@@ -12,6 +12,7 @@ import type { Topology } from '../src/topology/topology.js';
 import { systemClock, type Clock } from '../src/util/clock.js';
 import { defaultLogger } from '../src/util/logger.js';
 import { compositeReadOnlyStore, type QueryableStoreType } from './queryable-store-types.js';
+import { runningTopology } from './running-topology.js';
 import { StreamThread, type StateRestoreListener } from './stream-thread.js';
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from './streams-config.js';
 
@@ -71,19 +72,10 @@ export class KafkaStreams {
   constructor(topology: Topology | BuiltTopology, config: StreamsConfig) {
     this.#userConfig = config;
     this.#config = resolveStreamsConfig(config, path.join(os.tmpdir(), 'tributary-streams'));
-    if ('build' in topology) {
-      // A DSL topology names its internal topics after the application and takes its default serdes.
-      const running = topology.forApplication({
-        applicationId: this.#config.applicationId,
-        ...(config.defaultKeySerde === undefined ? {} : { defaultKeySerde: config.defaultKeySerde }),
-        ...(config.defaultValueSerde === undefined ? {} : { defaultValueSerde: config.defaultValueSerde }),
-      });
-      this.#topology = running.build();
-      this.#sourceChangelogTopics = running.sourceChangelogTopics;
-      this.#requestedPartitions = running.repartitionTopics;
-    } else {
-      this.#topology = topology;
-    }
+    const running = runningTopology(topology, { ...config, applicationId: this.#config.applicationId });
+    this.#topology = running.built;
+    this.#sourceChangelogTopics = running.sourceChangelogTopics;
+    this.#requestedPartitions = running.repartitionTopics;
     this.#logger = (config.logger ?? defaultLogger()).child({ applicationId: this.#config.applicationId });
     this.#clock = config.clock ?? systemClock;
   }

@@ -15,6 +15,7 @@ import { ManualClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/logger.js';
 import { compositeReadOnlyStore, QueryableStoreTypes } from '../queryable-store-types.js';
 import { RecordCollector } from '../record-collector.js';
+import { runningTopology } from '../running-topology.js';
 import { StreamTask } from '../stream-task.js';
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from '../streams-config.js';
 import { TestInputTopic, TestOutputTopic } from './test-topics.js';
@@ -58,17 +59,9 @@ export class TopologyTestDriver {
 
   constructor(topology: Topology | BuiltTopology, config: TopologyTestDriverConfig = {}) {
     this.#config = resolveStreamsConfig({ applicationId: 'test', ...config, commitIntervalMs: 0 } as StreamsConfig, '');
-    if ('build' in topology) {
-      const running = topology.forApplication({
-        applicationId: this.#config.applicationId,
-        ...(config.defaultKeySerde === undefined ? {} : { defaultKeySerde: config.defaultKeySerde }),
-        ...(config.defaultValueSerde === undefined ? {} : { defaultValueSerde: config.defaultValueSerde }),
-      });
-      this.#topology = running.build();
-      this.#repartitionCounts = running.repartitionTopics;
-    } else {
-      this.#topology = topology;
-    }
+    const running = runningTopology(topology, { ...config, applicationId: this.#config.applicationId });
+    this.#topology = running.built;
+    this.#repartitionCounts = running.repartitionTopics;
     this.#clock = new ManualClock(config.initialWallClockTimeMs ?? 0);
     this.#logger = config.logger ?? silentLogger();
     this.broker = Broker.openSync({ storage: new MemoryStorage(), clock: this.#clock, logger: this.#logger, maintenanceIntervalMs: 0 });
