@@ -36,7 +36,7 @@ describe('KGroupedStream aggregations', () => {
       { key: 'x', value: 9 },
     ]);
     expect(driver.createOutputTopic('avg', STRING, NUMBER).readValuesToList()).toEqual([4, 3, 1, 5]);
-    expect(driver.getKeyValueStore<string, { value: number; timestampMs: number }>('max-store').get('x')).toEqual({ value: 9, timestampMs: 10 });
+    expect(driver.getTimestampedKeyValueStore<string, number>('max-store').get('x')).toEqual({ value: 9, timestampMs: 10 });
     driver.close();
   });
 
@@ -56,7 +56,7 @@ describe('KGroupedStream aggregations', () => {
     const viaApp = new TopologyTestDriver(fromApp.build(), { defaultKeySerde: STRING as Serde<unknown>, defaultValueSerde: STRING as Serde<unknown> });
     viaApp.createInputTopic('words', STRING, STRING).pipeInput('k', 'kafka');
     expect(viaApp.createOutputTopic('counts', STRING, longSerde()).readKeyValuesToMap()).toEqual(new Map([['kafka', 1]]));
-    expect(viaApp.getKeyValueStore<string, { value: number }>('counts').get('kafka')?.value).toBe(1);
+    expect(viaApp.getTimestampedKeyValueStore<string, number>('counts').get('kafka')?.value).toBe(1);
     viaApp.close();
   });
 

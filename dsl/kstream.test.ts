@@ -154,7 +154,10 @@ describe('KStream stateless operators', () => {
       [['1', 'x'], ['2', 'y'], ['3', 'x']],
       { partitions: 3 },
     );
-    expect(driver.broker.hasTopic('by-value-repartition')).toBe(true);
+    // The driver runs the topology as application 'test': internal topics carry that prefix, as in Kafka Streams.
+    expect(driver.broker.hasTopic('test-by-value-repartition')).toBe(true);
+    // Repartitioned.withNumberOfPartitions(2) wins over the 3 partitions of the input.
+    expect(driver.broker.describeTopic('test-by-value-repartition').numPartitions).toBe(2);
     expect(output(driver).sort((p, q) => String(p.key).localeCompare(String(q.key)))).toEqual([
       { key: 'x', value: 'x' },
       { key: 'x', value: 'x' },

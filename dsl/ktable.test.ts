@@ -34,7 +34,7 @@ describe('KTable from a topic', () => {
       { key: 'bob', value: 'eu' },
       { key: 'alice', value: null },
     ]);
-    const store = driver.getKeyValueStore<string, { value: string; timestampMs: number }>('users');
+    const store = driver.getTimestampedKeyValueStore<string, string>('users');
     expect(store.get('alice')).toBeNull();
     expect(store.get('bob')).toEqual({ value: 'eu', timestampMs: 4 });
     driver.close();
@@ -56,7 +56,7 @@ describe('KTable from a topic', () => {
       { key: 'B', value: null },
     ]);
     expect(driver.createOutputTopic('labels', STRING, STRING).readValuesToList()).toEqual(['A@150', 'A@50', 'B@20']);
-    expect(driver.getKeyValueStore<string, { value: string }>('labels').get('B')?.value).toBe('B@20');
+    expect(driver.getTimestampedKeyValueStore<string, string>('labels').get('B')?.value).toBe('B@20');
     driver.close();
   });
 });
@@ -134,7 +134,7 @@ describe('KTable.groupBy aggregations', () => {
       { key: 'a', value: 7 },
       { key: 'b', value: 1 },
     ]);
-    expect(driver.getKeyValueStore<string, { value: number }>('sums').get('a')?.value).toBe(7);
+    expect(driver.getTimestampedKeyValueStore<string, number>('sums').get('a')?.value).toBe(7);
     driver.close();
   });
 

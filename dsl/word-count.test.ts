@@ -60,7 +60,7 @@ describe('word count, end to end on the TopologyTestDriver', () => {
         ]),
       );
       expect(counts.isEmpty()).toBe(true);
-      const store = driver.getKeyValueStore<string, { value: number; timestampMs: number }>('counts');
+      const store = driver.getTimestampedKeyValueStore<string, number>('counts');
       expect(store.get('hello')).toEqual({ value: 3, timestampMs: 2 });
       expect(driver.broker.hasTopic('word-count-counts-repartition')).toBe(true);
       expect(driver.broker.hasTopic('word-count-counts-changelog')).toBe(true);

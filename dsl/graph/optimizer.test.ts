@@ -102,7 +102,7 @@ describe('optimization: reuse.ktable.source.topics', () => {
 
     const driver = new TopologyTestDriver(optimized, { applicationId: 'app' });
     driver.createInputTopic('prices', STRING, Serdes.Number()).pipeInput('A', 1);
-    expect(driver.getKeyValueStore<string, { value: number }>('prices-store').get('A')?.value).toBe(1);
+    expect(driver.getTimestampedKeyValueStore<string, number>('prices-store').get('A')?.value).toBe(1);
     expect(driver.broker.hasTopic('app-prices-store-changelog')).toBe(false);
     driver.close();
   });

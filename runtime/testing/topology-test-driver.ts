@@ -7,7 +7,7 @@ import { partitionForKey } from '../../src/client/murmur2.js';
 import { StreamsError } from '../../src/errors.js';
 import { NO_HEADERS, type Headers, type LogRecord, type ProducerRecord } from '../../src/record.js';
 import type { Serde } from '../../src/serdes/serde.js';
-import type { ReadOnlyKeyValueStore } from '../../src/state/key-value-store.js';
+import type { ReadOnlyKeyValueStore, ValueAndTimestamp } from '../../src/state/key-value-store.js';
 import { changelogTopicName } from '../../src/state/state-store.js';
 import type { BuiltTopology } from '../../src/topology/built-topology.js';
 import type { Topology } from '../../src/topology/topology.js';
@@ -104,12 +104,22 @@ export class TopologyTestDriver {
     this.#pump();
   }
 
-  /** A read-only view of a key-value store across the driver's tasks. */
+  /** A read-only view of a key-value store across the driver's tasks (plain values, also for timestamped stores). */
   getKeyValueStore<K, V>(name: string): ReadOnlyKeyValueStore<K, V> {
     this.#assertOpen();
     this.#start();
     if (!this.#topology.stores.has(name)) throw new StreamsError('ILLEGAL_STATE', `no store named ${name} in the topology`);
     return compositeReadOnlyStore(QueryableStoreTypes.keyValueStore<K, V>(), () =>
+      this.#tasks.flatMap((t) => (t.stateManager.stores.has(name) ? [t.stateManager.stores.get(name)!] : [])),
+    );
+  }
+
+  /** A read-only view of a timestamped (DSL) key-value store, each value with its timestamp. */
+  getTimestampedKeyValueStore<K, V>(name: string): ReadOnlyKeyValueStore<K, ValueAndTimestamp<V>> {
+    this.#assertOpen();
+    this.#start();
+    if (!this.#topology.stores.has(name)) throw new StreamsError('ILLEGAL_STATE', `no store named ${name} in the topology`);
+    return compositeReadOnlyStore(QueryableStoreTypes.timestampedKeyValueStore<K, V>(), () =>
       this.#tasks.flatMap((t) => (t.stateManager.stores.has(name) ? [t.stateManager.stores.get(name)!] : [])),
     );
   }
