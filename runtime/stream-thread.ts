@@ -30,6 +30,12 @@ export interface StateRestoreListener {
 
 /** Flush the collector between commits once this many records wait, to bound memory. */
 const COLLECTOR_FLUSH_RECORDS = 50_000;
+/**
+ * ... and once records have waited this long, or when the thread has nothing to process, so output and repartition
+ * records reach the log (and downstream tasks) without waiting for the commit, as Kafka Streams' producer sends
+ * them after `linger.ms` (100 ms in Kafka Streams).
+ */
+const COLLECTOR_LINGER_MS = 100;
 
 /**
  * The poll -> process -> commit loop of one application instance: one group consumer over every source topic,
@@ -56,6 +62,7 @@ export class StreamThread {
   #admin: Admin;
   #running = false;
   #lastCommitMs = 0;
+  #lastFlushMs = 0;
   #loop: Promise<void> | null = null;
   #failure: StreamsError | null = null;
   #idle = false;
@@ -152,13 +159,27 @@ export class StreamThread {
         for (const task of this.tasks.values()) task.punctuateWallClock(now);
         const requested = [...this.tasks.values()].some((t) => t.isCommitRequested);
         if (requested || now - this.#lastCommitMs >= this.#config.commitIntervalMs) await this.commit();
-        else if (this.#collector.size >= COLLECTOR_FLUSH_RECORDS) await this.#flushCollector();
+        else if (this.#shouldFlush(processed, now)) await this.#flushCollector();
       }
     } catch (e: unknown) {
       this.#failure = e instanceof StreamsError ? e : new StreamsError('PROCESSING_FAILED', `stream thread failed: ${toError(e).message}`, { cause: e });
       this.#running = false;
-      this.#logger.error({ err: this.#failure }, 'stream thread stopped on an error; nothing after the last commit is committed');
-      // A failed task is closed dirty: no flush, no commit of the interval that failed.
+      // A record that cannot be deserialized touched nothing: everything before it was fully processed, so it is
+      // committed (its own offset is not). A processor that threw may have half-written stores and output: then
+      // the tasks are closed dirty and nothing after the last commit is committed (never half a record).
+      let committed = false;
+      if (this.#failure.code === 'SERDE_FAILED') {
+        try {
+          await this.commit();
+          committed = true;
+        } catch (err: unknown) {
+          this.#logger.warn({ err }, 'committing before stopping on a poison record failed');
+        }
+      }
+      this.#logger.error(
+        { err: this.#failure },
+        committed ? 'stream thread stopped on a record it cannot read; everything before it is committed' : 'stream thread stopped on an error; nothing after the last commit is committed',
+      );
       for (const task of this.tasks.values()) task.close();
       this.tasks.clear();
       this.#taskByPartition.clear();
@@ -166,6 +187,11 @@ export class StreamThread {
       await consumer.close().catch((err: unknown) => this.#logger.warn({ err }, 'consumer close after a failure failed'));
       throw this.#failure;
     }
+  }
+
+  #shouldFlush(processed: number, nowMs: number): boolean {
+    const size = this.#collector.size;
+    return size >= COLLECTOR_FLUSH_RECORDS || (size > 0 && (processed === 0 || nowMs - this.#lastFlushMs >= COLLECTOR_LINGER_MS));
   }
 
   #bufferedCount(): number {
@@ -193,6 +219,7 @@ export class StreamThread {
   }
 
   async #flushCollector(): Promise<void> {
+    this.#lastFlushMs = this.#clock.nowMs();
     if (this.#collector.size === 0) return;
     const missing = this.#collector.topicsNeedingPartitionCount().filter((t) => !this.#partitionCounts.has(t));
     if (missing.length > 0) {
