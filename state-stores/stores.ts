@@ -20,16 +20,14 @@ import type {
   WindowBytesStoreSupplier,
   WindowStore,
 } from '../src/state/window-store.js';
-import { ChangeLoggingSessionStore } from './session/change-logging-session-store.js';
 import { MeteredSessionStore } from './session/metered-session-store.js';
 import { SegmentedSessionStore } from './session/segmented-session-store.js';
-import { ChangeLoggingWindowStore } from './window/change-logging-window-store.js';
 import { InMemorySegments } from './window/in-memory-segments.js';
 import { MeteredWindowStore } from './window/metered-window-store.js';
 import { SegmentedWindowStore } from './window/segmented-window-store.js';
 import { defaultSegmentIntervalMs } from './window/segments.js';
 import { SqliteSegments } from './window/sqlite-segments.js';
-import { WindowedStoreBuilder } from './window/windowed-store-builder.js';
+import { sessionStoreLayers, WindowedStoreBuilder, windowStoreLayers } from './window/windowed-store-builder.js';
 
 // Store names become part of topic names (<app>-<store>-changelog) and file names (<store>.sqlite).
 const STORE_NAME = /^[a-zA-Z0-9._-]{1,200}$/;
@@ -112,10 +110,10 @@ function windowBuilder<K, V>(
   timestamped: boolean,
 ): StoreBuilder<WindowStore<K, V>> {
   checkSupplier(supplier, 'window');
-  return WindowedStoreBuilder.of(supplier.name, supplier.retentionMs, (loggingEnabled) => {
-    let store = supplier.get();
-    checkBuilt(store, supplier.name);
-    if (loggingEnabled) store = new ChangeLoggingWindowStore(store, timestamped);
+  return WindowedStoreBuilder.of(supplier.name, supplier.retentionMs, (loggingEnabled, cachingEnabled) => {
+    const engine = supplier.get();
+    checkBuilt(engine, supplier.name);
+    const store = windowStoreLayers(engine, { logging: loggingEnabled, caching: cachingEnabled, timestamped });
     return new MeteredWindowStore(store, keySerde, valueSerde, supplier.metricsScope);
   });
 }
@@ -228,7 +226,7 @@ export const Stores = Object.freeze({
   },
 
   /**
-   * A builder of typed window stores: Metered -> ChangeLogging -> engine. Its changelog topic is created with
+   * A builder of typed window stores: Metered -> [Caching] -> [ChangeLogging] -> engine. Its changelog topic is created with
    * `cleanup.policy=compact,delete` and `retention.ms = retentionMs + 1 day` (see `logConfig`).
    *
    * @example
@@ -285,7 +283,7 @@ export const Stores = Object.freeze({
   },
 
   /**
-   * A builder of typed session stores: Metered -> ChangeLogging -> engine, changelog configs as for window stores.
+   * A builder of typed session stores: Metered -> [Caching] -> [ChangeLogging] -> engine, changelog configs as for window stores.
    *
    * @example
    * ```ts
@@ -299,11 +297,10 @@ export const Stores = Object.freeze({
     valueSerde: Serde<AGG>,
   ): StoreBuilder<SessionStore<K, AGG>> {
     checkSupplier(supplier, 'session');
-    return WindowedStoreBuilder.of(supplier.name, supplier.retentionMs, (loggingEnabled) => {
-      let store = supplier.get();
-      checkBuilt(store, supplier.name);
-      if (loggingEnabled) store = new ChangeLoggingSessionStore(store);
-      return new MeteredSessionStore(store, keySerde, valueSerde, supplier.metricsScope);
+    return WindowedStoreBuilder.of(supplier.name, supplier.retentionMs, (loggingEnabled, cachingEnabled) => {
+      const engine = supplier.get();
+      checkBuilt(engine, supplier.name);
+      return new MeteredSessionStore(sessionStoreLayers(engine, { logging: loggingEnabled, caching: cachingEnabled }), keySerde, valueSerde, supplier.metricsScope);
     });
   },
 });

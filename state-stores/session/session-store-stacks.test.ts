@@ -1,6 +1,8 @@
 /**
  * Session store stacks on both engines against a model (fc.commands): put/remove/findSessions/fetchSession with
  * retention by session end; restore from the changelog reproduces the store; golden changelog keys; segments drop.
+ * Cached stacks (Metered -> Caching -> ChangeLogging -> engine, cache sizes 0 / small / large) agree too, and their
+ * flush listener's view equals the model's live sessions after each flush.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -14,21 +16,37 @@ import { SqliteSegments } from '../window/sqlite-segments.js';
 import { InMemorySegments } from '../window/in-memory-segments.js';
 import { SegmentedWindowStore } from '../window/segmented-window-store.js';
 import { windowStoreKeyBinary } from '../window/window-key-schema.js';
+import { sessionStoreLayers } from '../window/windowed-store-builder.js';
+import { MeteredSessionStore } from './metered-session-store.js';
 import { sessionStoreKeyBinary } from './session-key-schema.js';
 
 const RETENTION = 200;
 const SEGMENT = 60_000; // Kafka's minimum default segment interval (retention / 2 < 60 s)
 type Row = [string, number, number, number];
 
-function build(engine: 'in-memory' | 'sqlite', logging: boolean): SessionStore<string, number> {
+type Stack = 'engine' | 'logging' | 'cached';
+
+function build(engine: 'in-memory' | 'sqlite', stack: Stack): MeteredSessionStore<string, number> {
   const supplier = engine === 'in-memory' ? Stores.inMemorySessionStore('s', RETENTION) : Stores.persistentSessionStore('s', RETENTION);
+  if (stack === 'cached') {
+    return new MeteredSessionStore(sessionStoreLayers(supplier.get(), { logging: true, caching: true }), Serdes.String(), Serdes.Integer(), 'test');
+  }
+  const logging = stack === 'logging';
   const builder = Stores.sessionStoreBuilder(supplier, Serdes.String(), Serdes.Integer());
-  return (logging ? builder : builder.withLoggingDisabled()).build();
+  return (logging ? builder : builder.withLoggingDisabled()).build() as MeteredSessionStore<string, number>;
 }
 
 interface Model {
   sessions: Map<string, { key: string; start: number; end: number; agg: number }>;
   observed: number;
+}
+interface Real {
+  store: SessionStore<string, number>;
+  context: RecordingStateStoreContext;
+  /** For cached stacks: what a consumer of the flush listener believes (session id -> aggregate). */
+  downstream: Map<string, number> | null;
+  /** The timestamp of the last write of each session, which the listener must report. */
+  lastWriteMs: Map<string, number>;
 }
 
 function modelFind(m: Model, kf: string | null, kt: string | null, earliestEnd: number, latestStart: number, backward: boolean): Row[] {
@@ -50,15 +68,17 @@ const sessionArb = fc.tuple(keyArb, fc.integer({ min: 0, max: 40 }), fc.integer(
 
 const commands = [
   fc.tuple(sessionArb, fc.option(fc.integer({ min: -5, max: 5 }), { freq: 5 })).map(
-    ([s, agg]): fc.Command<Model, SessionStore<string, number>> => ({
+    ([s, agg]): fc.Command<Model, Real> => ({
       check: () => true,
-      run: (m, r) => {
+      run: (m, real) => {
         const w = { key: s.key, window: sessionWindow(s.start, s.end) };
-        if (agg === null) r.remove(w);
-        else r.put(w, agg);
+        const id = `${s.key}|${s.start}|${s.end}`;
+        real.context.recordTimestampMs++;
+        if (s.end > Math.max(m.observed, s.end) - RETENTION) real.lastWriteMs.set(id, real.context.recordTimestampMs);
+        if (agg === null) real.store.remove(w);
+        else real.store.put(w, agg);
         m.observed = Math.max(m.observed, s.end);
         if (s.end <= m.observed - RETENTION) return;
-        const id = `${s.key}|${s.start}|${s.end}`;
         if (agg === null) m.sessions.delete(id);
         else m.sessions.set(id, { ...s, agg });
       },
@@ -66,9 +86,9 @@ const commands = [
     }),
   ),
   sessionArb.map(
-    (s): fc.Command<Model, SessionStore<string, number>> => ({
+    (s): fc.Command<Model, Real> => ({
       check: () => true,
-      run: (m, r) => {
+      run: (m, { store: r }) => {
         const e = m.sessions.get(`${s.key}|${s.start}|${s.end}`);
         expect(r.fetchSession(s.key, s.start, s.end)).toBe(e !== undefined && s.end > m.observed - RETENTION ? e.agg : null);
       },
@@ -76,9 +96,9 @@ const commands = [
     }),
   ),
   fc.tuple(fc.option(keyArb), fc.option(keyArb), fc.integer({ min: 0, max: 45 }), fc.integer({ min: 0, max: 45 }), fc.boolean(), fc.boolean()).map(
-    ([kf, kt, e, l, single, backward]): fc.Command<Model, SessionStore<string, number>> => ({
+    ([kf, kt, e, l, single, backward]): fc.Command<Model, Real> => ({
       check: () => true,
-      run: (m, r) => {
+      run: (m, { store: r }) => {
         if (single && kf !== null) {
           const it = backward ? r.backwardFindSessions(kf, e * 10, l * 10) : r.findSessions(kf, e * 10, l * 10);
           expect(rows(it)).toEqual(modelFind(m, kf, kf, e * 10, l * 10, backward));
@@ -91,19 +111,49 @@ const commands = [
       toString: () => `find(${kf}, ${kt}, ${e * 10}, ${l * 10}, single=${single}, backward=${backward})`,
     }),
   ),
-  fc.constant<fc.Command<Model, SessionStore<string, number>>>({ check: () => true, run: (_m, r) => r.flush(), toString: () => 'flush' }),
+  fc.constant<fc.Command<Model, Real>>({
+    check: () => true,
+    run: (m, r) => {
+      r.store.flush();
+      if (r.downstream === null) return;
+      // Downstream keeps the last value of sessions that expired since (no tombstones for expiry, as in Kafka).
+      const liveDownstream = [...r.downstream].filter(([id]) => Number(id.split('|')[2]) > m.observed - RETENTION).sort();
+      const expected = [...m.sessions].filter(([, s]) => s.end > m.observed - RETENTION).map(([id, s]): [string, number] => [id, s.agg]).sort();
+      expect(liveDownstream).toEqual(expected);
+    },
+    toString: () => 'flush',
+  }),
 ];
 
+function listen(store: MeteredSessionStore<string, number>, sendOldValues: boolean, lastWriteMs: Map<string, number>): Map<string, number> {
+  const downstream = new Map<string, number>();
+  const accepted = store.setFlushListener((k, newValue, oldValue, ts) => {
+    const id = `${k.key}|${k.window.startMs}|${k.window.endMs}`;
+    expect(ts).toBe(lastWriteMs.get(id));
+    // The old value is what the wrapped store held, i.e. what downstream was last told.
+    if (sendOldValues) expect(oldValue).toBe(downstream.get(id) ?? null);
+    else expect(oldValue).toBeNull();
+    if (newValue === null) downstream.delete(id);
+    else downstream.set(id, newValue);
+  }, sendOldValues);
+  expect(accepted).toBe(true);
+  return downstream;
+}
+
 describe.each(['in-memory', 'sqlite'] as const)('session store stacks on %s', (engine) => {
-  it.each([false, true])('logging=%s agrees with the model; restore reproduces it', (logging) => {
+  it.each(['engine', 'logging', 'cached'] as const)('%s agrees with the model; restore reproduces it', (stack) => {
     fc.assert(
-      fc.property(fc.commands(commands, { maxCommands: 80, size: '+1' }), (cmds) => {
-        const context = new RecordingStateStoreContext();
-        const store = build(engine, logging);
+      fc.property(fc.commands(commands, { maxCommands: 80, size: '+1' }), fc.constantFrom(0, 400, 1 << 20), fc.boolean(), (cmds, cacheMaxBytes, sendOldValues) => {
+        const context = new RecordingStateStoreContext({ cacheMaxBytes });
+        const store = build(engine, stack);
+        const lastWriteMs = new Map<string, number>();
+        const downstream = stack === 'cached' ? listen(store, sendOldValues, lastWriteMs) : null;
+        if (stack !== 'cached') expect(store.setFlushListener(() => {}, false)).toBe(false);
         store.init(context, store);
-        fc.modelRun(() => ({ model: { sessions: new Map(), observed: -Infinity }, real: store }), cmds);
-        if (logging) {
-          const copy = build(engine, true);
+        fc.modelRun(() => ({ model: { sessions: new Map(), observed: -Infinity }, real: { store, context, downstream, lastWriteMs } }), cmds);
+        if (stack === 'cached') store.flush();
+        if (stack !== 'engine') {
+          const copy = build(engine, stack);
           const other = new RecordingStateStoreContext();
           copy.init(other, copy);
           other.restore('s', context.changelog);

@@ -1,6 +1,8 @@
 /**
  * Window store stacks on both engines against a model (fc.commands): put/fetch/fetchKey/fetchRange (and backward),
- * advancing stream time so retention expires windows; restoring from the recorded changelog reproduces the store.
+ * advancing stream time so retention expires windows; restoring from the recorded changelog reproduces the store;
+ * a cached stack (Metered -> Caching -> ChangeLogging -> engine, cache sizes 0 / small / large) agrees too, and its
+ * flush listener's view equals the model's live windows after each flush.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -10,10 +12,11 @@ import { RecordingStateStoreContext } from '../recording-state-store-context.js'
 import { Stores } from '../stores.js';
 import { ChangeLoggingWindowStore } from './change-logging-window-store.js';
 import { InMemorySegments } from './in-memory-segments.js';
-import type { MeteredWindowStore } from './metered-window-store.js';
+import { MeteredWindowStore } from './metered-window-store.js';
 import { SegmentedWindowStore } from './segmented-window-store.js';
 import { segmentIdOf } from './segments.js';
 import { SqliteSegments } from './sqlite-segments.js';
+import { windowStoreLayers } from './windowed-store-builder.js';
 
 const RETENTION = 200;
 const SIZE = 10;
@@ -21,7 +24,8 @@ const SEGMENT = 100;
 const hex = (b: Uint8Array | null | undefined): string | null => (b == null ? null : Buffer.from(b).toString('hex'));
 
 type Engine = 'in-memory' | 'sqlite';
-type Stack = 'engine' | 'logging' | 'metered';
+type Stack = 'engine' | 'logging' | 'metered' | 'cached';
+type Listener = (k: { key: Uint8Array; window: { startMs: number; endMs: number } }, n: Uint8Array | null, o: Uint8Array | null, ts: number) => void;
 
 /** Ops in one shape for every stack: [key hex, start, value hex] triples. */
 interface Ops {
@@ -30,6 +34,7 @@ interface Ops {
   fetch(k: Uint8Array, t: number): string | null;
   fetchKey(k: Uint8Array, from: number, to: number, backward: boolean): Array<[number, string]>;
   fetchRange(kf: Uint8Array | null, kt: Uint8Array | null, from: number, to: number, backward: boolean): Array<[string, number, number, string]>;
+  setFlushListener?(listener: Listener, sendOldValues: boolean): boolean;
 }
 
 function engineOf(engine: Engine): SegmentedWindowStore {
@@ -53,7 +58,10 @@ function build(engine: Engine, stack: Stack): Ops {
   if (stack === 'logging') return bytesOps(new ChangeLoggingWindowStore(engineOf(engine), false));
   const supplier =
     engine === 'in-memory' ? Stores.inMemoryWindowStore('w', RETENTION, SIZE, false) : Stores.persistentWindowStore('w', RETENTION, SIZE, false);
-  const typed = Stores.windowStoreBuilder(supplier, Serdes.ByteArray(), Serdes.ByteArray()).build() as MeteredWindowStore<Uint8Array, Uint8Array>;
+  const typed =
+    stack === 'cached'
+      ? new MeteredWindowStore(windowStoreLayers(engineOf(engine), { logging: true, caching: true, timestamped: false }), Serdes.ByteArray(), Serdes.ByteArray(), 'test')
+      : (Stores.windowStoreBuilder(supplier, Serdes.ByteArray(), Serdes.ByteArray()).build() as MeteredWindowStore<Uint8Array, Uint8Array>);
   const rows = (it: Iterable<{ key: { key: Uint8Array; window: { startMs: number; endMs: number } }; value: Uint8Array }>) =>
     [...it].map((e): [string, number, number, string] => [hex(e.key.key)!, e.key.window.startMs, e.key.window.endMs, hex(e.value)!]);
   return {
@@ -66,6 +74,7 @@ function build(engine: Engine, stack: Stack): Ops {
       if (kf === null && kt === null) return rows(b ? typed.backwardFetchAll(f, t) : typed.fetchAll(f, t));
       return rows(b ? typed.backwardFetch(kf, kt, f, t) : typed.fetch(kf, kt, f, t));
     },
+    setFlushListener: (listener, old) => typed.setFlushListener(listener, old),
   };
 }
 
@@ -78,6 +87,10 @@ interface Model {
 interface Real {
   ops: Ops;
   context: RecordingStateStoreContext;
+  /** For cached stacks: what a consumer of the flush listener believes (window id -> value hex). */
+  downstream: Map<string, string> | null;
+  /** The timestamp of the last write of each window, which the listener must report. */
+  lastWriteMs: Map<string, number>;
 }
 
 function live(m: Model) {
@@ -107,9 +120,11 @@ const commands = [
     ([k, v, t]): fc.Command<Model, Real> => ({
       check: () => true,
       run: (m, r) => {
+        const id = `${hex(k)}|${t}`;
+        r.context.recordTimestampMs = r.context.recordTimestampMs + 1;
+        if (t > Math.max(m.observed, t) - RETENTION) r.lastWriteMs.set(id, r.context.recordTimestampMs);
         r.ops.put(k, v, t);
         m.observed = Math.max(m.observed, t);
-        const id = `${hex(k)}|${t}`;
         if (t <= m.observed - RETENTION) return;
         if (v === null) m.entries.delete(id);
         else m.entries.set(id, { key: k, start: t, value: v });
@@ -147,18 +162,49 @@ const commands = [
         toString: () => `fetchRange(${hex(kf)}, ${hex(kt)}, ${f}, ${t}, ${b})`,
       };
     }),
-  fc.constant<fc.Command<Model, Real>>({ check: () => true, run: (_m, r) => r.ops.store.flush(), toString: () => 'flush' }),
+  fc.constant<fc.Command<Model, Real>>({
+    check: () => true,
+    run: (m, r) => {
+      r.ops.store.flush();
+      if (r.downstream === null) return;
+      // Downstream keeps the last value of windows that expired since (no tombstones for expiry, as in Kafka).
+      const liveDownstream = [...r.downstream].filter(([id]) => Number(id.split('|')[1]) > m.observed - RETENTION).sort();
+      const expected = live(m).map((e): [string, string] => [`${hex(e.key)}|${e.start}`, hex(e.value)!]).sort();
+      expect(liveDownstream).toEqual(expected);
+    },
+    toString: () => 'flush',
+  }),
 ];
 
+function listen(ops: Ops, sendOldValues: boolean, lastWriteMs: Map<string, number>): Map<string, string> {
+  const downstream = new Map<string, string>();
+  const accepted = ops.setFlushListener!((k, newValue, oldValue, ts) => {
+    const id = `${hex(k.key)}|${k.window.startMs}`;
+    expect(k.window.endMs).toBe(k.window.startMs + SIZE);
+    expect(ts).toBe(lastWriteMs.get(id));
+    // The old value is what the wrapped store held, i.e. what downstream was last told.
+    if (sendOldValues) expect(hex(oldValue)).toBe(downstream.get(id) ?? null);
+    else expect(oldValue).toBeNull();
+    if (newValue === null) downstream.delete(id);
+    else downstream.set(id, hex(newValue)!);
+  }, sendOldValues);
+  expect(accepted).toBe(true);
+  return downstream;
+}
+
 describe.each(['in-memory', 'sqlite'] as const)('window store stacks on %s', (engine) => {
-  it.each(['engine', 'logging', 'metered'] as const)('%s agrees with the model; restore reproduces it', (stack) => {
+  it.each(['engine', 'logging', 'metered', 'cached'] as const)('%s agrees with the model; restore reproduces it', (stack) => {
     fc.assert(
-      fc.property(fc.commands(commands, { maxCommands: 80, size: "+1" }), (cmds) => {
-        const context = new RecordingStateStoreContext();
+      fc.property(fc.commands(commands, { maxCommands: 80, size: "+1" }), fc.constantFrom(0, 400, 1 << 20), fc.boolean(), (cmds, cacheMaxBytes, sendOldValues) => {
+        const context = new RecordingStateStoreContext({ cacheMaxBytes });
         const ops = build(engine, stack);
+        const lastWriteMs = new Map<string, number>();
+        const downstream = stack === 'cached' ? listen(ops, sendOldValues, lastWriteMs) : null;
+        if (stack === 'metered') expect(ops.setFlushListener!(() => {}, false)).toBe(false);
         ops.store.init(context, null);
         const model: Model = { entries: new Map(), observed: -Infinity, segment: stack === 'metered' ? 60_000 : SEGMENT };
-        fc.modelRun(() => ({ model, real: { ops, context } }), cmds);
+        fc.modelRun(() => ({ model, real: { ops, context, downstream, lastWriteMs } }), cmds);
+        if (stack === 'cached') ops.store.flush();
         if (stack !== 'engine') {
           const copy = build(engine, stack);
           const other = new RecordingStateStoreContext();

@@ -2,8 +2,14 @@
  * The immutable store builder behind `Stores.windowStoreBuilder`, `timestampedWindowStoreBuilder` and
  * `sessionStoreBuilder`, with the changelog topic configs Kafka Streams gives windowed changelogs.
  */
+import type { BytesSessionStore } from '../../src/state/session-store.js';
 import type { StateStore } from '../../src/state/state-store.js';
 import type { ChangelogConfig, StoreBuilder } from '../../src/state/store-builder.js';
+import type { BytesWindowStore } from '../../src/state/window-store.js';
+import { CachingSessionStore } from '../session/caching-session-store.js';
+import { ChangeLoggingSessionStore } from '../session/change-logging-session-store.js';
+import { CachingWindowStore } from './caching-window-store.js';
+import { ChangeLoggingWindowStore } from './change-logging-window-store.js';
 
 /**
  * Kafka Streams' `windowstore.changelog.additional.retention.ms` default: a windowed changelog keeps records one
@@ -32,6 +38,46 @@ export function windowedChangelogConfig(retentionMs: number): ChangelogConfig {
   });
 }
 
+/**
+ * The bytes layers under a metered window store, as Kafka Streams stacks them: Caching -> ChangeLogging -> engine,
+ * each when enabled. Caching is skipped for stores that retain duplicates (join stores), as Kafka Streams' builder
+ * does, so their `setFlushListener` returns `false`.
+ *
+ * @example
+ * ```ts
+ * const bytes = windowStoreLayers(supplier.get(), { logging: true, caching: true, timestamped: false });
+ * const store = new MeteredWindowStore(bytes, Serdes.String(), Serdes.Number(), supplier.metricsScope);
+ * ```
+ */
+export function windowStoreLayers(
+  engine: BytesWindowStore,
+  layers: { readonly logging: boolean; readonly caching: boolean; readonly timestamped: boolean },
+): BytesWindowStore {
+  let store = engine;
+  if (layers.logging) store = new ChangeLoggingWindowStore(store, layers.timestamped);
+  if (layers.caching && !engine.retainDuplicates) store = new CachingWindowStore(store);
+  return store;
+}
+
+/**
+ * The bytes layers under a metered session store: Caching -> ChangeLogging -> engine, each when enabled.
+ *
+ * @example
+ * ```ts
+ * const bytes = sessionStoreLayers(supplier.get(), { logging: true, caching: true });
+ * const store = new MeteredSessionStore(bytes, Serdes.String(), Serdes.Number(), supplier.metricsScope);
+ * ```
+ */
+export function sessionStoreLayers(
+  engine: BytesSessionStore,
+  layers: { readonly logging: boolean; readonly caching: boolean },
+): BytesSessionStore {
+  let store = engine;
+  if (layers.logging) store = new ChangeLoggingSessionStore(store);
+  if (layers.caching) store = new CachingSessionStore(store);
+  return store;
+}
+
 interface Settings<S extends StateStore> {
   readonly name: string;
   readonly retentionMs: number;
@@ -48,8 +94,9 @@ const NO_CONFIG: ChangelogConfig = Object.freeze({});
  * caching disabled. `logConfig` always starts from {@link windowedChangelogConfig} (overriding the runtime's
  * `cleanup.policy=compact`); configs given to `withLoggingEnabled` are applied on top.
  *
- * Caching: the flag is kept and reported, but no window/session caching layer exists yet, so built stores write
- * through and their `setFlushListener` returns `false` (callers then forward every write, as the contract says).
+ * Caching: `build` is handed the flag; stacks made with {@link windowStoreLayers} / {@link sessionStoreLayers} put
+ * a caching layer between the metered and change-logging layers when it is set (Metered -> Caching ->
+ * ChangeLogging -> engine), and their `setFlushListener` then returns `true`.
  *
  * @example
  * ```ts
