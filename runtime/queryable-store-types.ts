@@ -2,6 +2,8 @@ import { StreamsError } from '../src/errors.js';
 import { isTimestampedStore } from '../src/state/key-value-store.js';
 import type { KeyValue, KeyValueIterator, ReadOnlyKeyValueStore, ValueAndTimestamp } from '../src/state/key-value-store.js';
 import type { StateStore } from '../src/state/state-store.js';
+import type { ReadOnlyWindowStore } from '../src/state/window-store.js';
+import type { ReadOnlySessionStore } from '../src/state/session-store.js';
 import type { Serializer } from '../src/serdes/serde.js';
 
 /**
@@ -14,7 +16,7 @@ import type { Serializer } from '../src/serdes/serde.js';
  */
 export interface QueryableStoreType<T> {
   /** 'keyValue' views unwrap timestamped stores to plain values; 'timestampedKeyValue' keeps ValueAndTimestamp. */
-  readonly kind: 'keyValue' | 'timestampedKeyValue';
+  readonly kind: 'keyValue' | 'timestampedKeyValue' | 'window' | 'session';
   /** Phantom field carrying the view's type; never set. */
   readonly _type?: T;
 }
@@ -24,6 +26,14 @@ export const QueryableStoreTypes = Object.freeze({
   /** A read-only key-value view (get, range, all, ...) over every local task's store of that name. */
   keyValueStore<K, V>(): QueryableStoreType<ReadOnlyKeyValueStore<K, V>> {
     return { kind: 'keyValue' };
+  },
+  /** A read-only window store view (fetch by key and time range, fetchAll, all, backward variants). */
+  windowStore<K, V>(): QueryableStoreType<ReadOnlyWindowStore<K, V>> {
+    return { kind: 'window' };
+  },
+  /** A read-only session store view (findSessions, fetchSession, fetch). */
+  sessionStore<K, AGG>(): QueryableStoreType<ReadOnlySessionStore<K, AGG>> {
+    return { kind: 'session' };
   },
   /** The same over a timestamped store (DSL tables), with each value's timestamp: `{ value, timestampMs }`. */
   timestampedKeyValueStore<K, V>(): QueryableStoreType<ReadOnlyKeyValueStore<K, ValueAndTimestamp<V>>> {
@@ -71,6 +81,7 @@ function concat<K, V>(parts: KeyValueIterator<K, V>[]): KeyValueIterator<K, V> {
  * task's store until one has the key (a key lives in one task); scans go store after store (ordered within each).
  */
 export function compositeReadOnlyStore<T>(type: QueryableStoreType<T>, stores: () => StateStore[]): T {
+  if (type.kind === 'window' || type.kind === 'session') return compositeAcrossTasks(type.kind, stores) as T;
   if (type.kind !== 'keyValue' && type.kind !== 'timestampedKeyValue') throw new StreamsError('ILLEGAL_STATE', `unsupported store type ${String(type.kind)}`);
   const kv = (): ReadOnlyKeyValueStore<unknown, unknown>[] =>
     stores().map((s) => {
@@ -123,4 +134,40 @@ function unwrapTimestamps(s: ReadOnlyKeyValueStore<unknown, unknown>): ReadOnlyK
     prefixScan: (p, ser) => map(s.prefixScan(p, ser)),
     approximateNumEntries: () => s.approximateNumEntries(),
   };
+}
+
+function isIterator(v: unknown): v is KeyValueIterator<unknown, unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as { next?: unknown }).next === 'function' && typeof (v as { close?: unknown }).close === 'function';
+}
+
+const WINDOW_METHODS = new Set(['fetch', 'backwardFetch', 'fetchAll', 'backwardFetchAll', 'all', 'backwardAll']);
+const SESSION_METHODS = new Set(['findSessions', 'backwardFindSessions', 'fetchSession', 'fetch', 'backwardFetch']);
+
+/**
+ * A read-only view across the window or session stores of every local task: each query goes to every task's store
+ * (a key lives in one task); iterators are concatenated store after store, single values are the first non-null.
+ */
+function compositeAcrossTasks(kind: 'window' | 'session', stores: () => StateStore[]): object {
+  const methods = kind === 'window' ? WINDOW_METHODS : SESSION_METHODS;
+  return new Proxy(
+    {},
+    {
+      get(_target, name) {
+        if (typeof name !== 'string' || !methods.has(name)) return undefined;
+        return (...args: unknown[]) => {
+          const results = stores().map((st) => {
+            const f = (st as unknown as Record<string, unknown>)[name];
+            if (typeof f !== 'function') throw new StreamsError('ILLEGAL_STATE', `store ${st.name} is not a ${kind} store`);
+            return (f as (...a: unknown[]) => unknown).apply(st, args);
+          });
+          if (results.length > 0 && results.every(isIterator)) return concat(results as KeyValueIterator<unknown, unknown>[]);
+          for (const r of results) {
+            if (isIterator(r)) r.close();
+            else if (r !== null && r !== undefined) return r;
+          }
+          return results.length === 0 && name !== 'fetchSession' && !(kind === 'window' && args.length === 2) ? concat([]) : null;
+        };
+      },
+    },
+  );
 }

@@ -64,6 +64,10 @@ export type {
   ReadOnlyTimestampedKeyValueStore,
   ValueAndTimestamp,
 } from './state/key-value-store.js';
+export type { WindowStore, ReadOnlyWindowStore, TimestampedWindowStore, WindowStoreIterator } from './state/window-store.js';
+export type { SessionStore, ReadOnlySessionStore } from './state/session-store.js';
+export { timeWindow, sessionWindow, windowedEquals } from './state/windowed.js';
+export type { Window, TimeWindow, SessionWindow, Windowed } from './state/windowed.js';
 
 /* Runtime */
 export { KafkaStreams } from '../runtime/kafka-streams.js';

@@ -13,7 +13,9 @@ import type { BuiltTopology } from '../../src/topology/built-topology.js';
 import type { Topology } from '../../src/topology/topology.js';
 import { ManualClock } from '../../src/util/clock.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { compositeReadOnlyStore, QueryableStoreTypes } from '../queryable-store-types.js';
+import { compositeReadOnlyStore, QueryableStoreTypes, type QueryableStoreType } from '../queryable-store-types.js';
+import type { ReadOnlyWindowStore } from '../../src/state/window-store.js';
+import type { ReadOnlySessionStore } from '../../src/state/session-store.js';
 import { RecordCollector } from '../record-collector.js';
 import { runningTopology } from '../running-topology.js';
 import { StreamTask } from '../stream-task.js';
@@ -124,6 +126,23 @@ export class TopologyTestDriver {
     );
   }
 
+  /** A read-only view of a window store across the driver's tasks. */
+  getWindowStore<K, V>(name: string): ReadOnlyWindowStore<K, V> {
+    return this.#view(name, QueryableStoreTypes.windowStore<K, V>());
+  }
+
+  /** A read-only view of a session store across the driver's tasks. */
+  getSessionStore<K, AGG>(name: string): ReadOnlySessionStore<K, AGG> {
+    return this.#view(name, QueryableStoreTypes.sessionStore<K, AGG>());
+  }
+
+  #view<T>(name: string, type: QueryableStoreType<T>): T {
+    this.#assertOpen();
+    this.#start();
+    if (!this.#topology.stores.has(name)) throw new StreamsError('ILLEGAL_STATE', `no store named ${name} in the topology`);
+    return compositeReadOnlyStore(type, () => this.#tasks.flatMap((t) => (t.stateManager.stores.has(name) ? [t.stateManager.stores.get(name)!] : [])));
+  }
+
   /** @internal Appends serialized records to a topic and processes them to completion. */
   pipeRaw(topic: string, records: readonly ProducerRecord[]): void {
     this.#assertOpen();
@@ -184,7 +203,7 @@ export class TopologyTestDriver {
     for (const [name, entry] of this.#topology.stores) {
       if (entry.isGlobal || !entry.builder.loggingEnabled) continue;
       const user = subs.find((s) => s.storeNames.includes(name));
-      if (user !== undefined) this.broker.createTopic(changelogTopicName(this.#config.applicationId, name), partitionsOf.get(user.id) ?? 1, { 'cleanup.policy': 'compact' });
+      if (user !== undefined) this.broker.createTopic(changelogTopicName(this.#config.applicationId, name), partitionsOf.get(user.id) ?? 1, { 'cleanup.policy': 'compact', ...entry.builder.logConfig });
     }
     for (const s of subs) {
       const n = partitionsOf.get(s.id) ?? 1;
