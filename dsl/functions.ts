@@ -81,3 +81,13 @@ export type Aggregator<K, V, VA> = (key: K, value: V, aggregate: VA) => VA;
  */
 export type Reducer<V> = (aggregate: V, value: V) => V;
 
+
+/**
+ * Merges the aggregates of two sessions of a key that a new record bridges (`SessionWindowedKStream.aggregate`).
+ *
+ * @example
+ * ```ts
+ * const add: Merger<string, number> = (_key, a, b) => a + b;
+ * ```
+ */
+export type Merger<K, VA> = (key: K, aggregate1: VA, aggregate2: VA) => VA;

@@ -1,6 +1,7 @@
 /**
  * The implementation of {@link KGroupedStream}. Internal.
  */
+import { StreamsError } from '../src/errors.js';
 import { erase, requireFunction, splitNamed, storeSpecOf } from './dsl-context.js';
 import type { HandleState } from './dsl-context.js';
 import type { Aggregator, Initializer, Reducer } from './functions.js';
@@ -15,8 +16,15 @@ import { longSerde } from './long-serde.js';
 import type { Materialized } from './options/materialized.js';
 import type { Named } from './options/named.js';
 import { COUNT } from './processors/kstream-aggregate.js';
+import { SessionWindowedKStreamImpl } from './session-windowed-kstream-impl.js';
+import type { SessionWindowedKStream } from './session-windowed-kstream.js';
+import { TimeWindowedKStreamImpl } from './time-windowed-kstream-impl.js';
+import type { TimeWindowedKStream } from './time-windowed-kstream.js';
+import { SessionWindows } from './windows/session-windows.js';
+import { SlidingWindows } from './windows/sliding-windows.js';
+import { TimeWindows } from './windows/time-windows.js';
 
-type AggregateNode = Extract<NewGraphNode, { kind: 'stream-aggregate' | 'stream-reduce' }>;
+type AggregateNode = Extract<NewGraphNode, { kind: 'stream-aggregate' | 'stream-reduce' | 'window-aggregate' | 'session-aggregate' }>;
 
 /**
  * A grouped stream: `state` is the node the grouping hangs off (the key selection of `groupBy`, or the stream itself
@@ -46,7 +54,7 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     const valueSerde = materialized?.valueSerde ?? longSerde();
     const name = named?.name ?? this.state.builder.newProcessorName('KSTREAM-AGGREGATE-');
     const store = storeSpecOf(erase(materialized), storeName, erase(keySerde), erase(valueSerde));
-    return this.#build(name, store, materialized, keySerde, valueSerde, (parent) => ({
+    return this.buildAggregation<K, number>(name, store, materialized?.storeName, keySerde, valueSerde, (parent) => ({
       kind: 'stream-aggregate',
       name,
       parents: [parent],
@@ -64,7 +72,7 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     const valueSerde = materialized?.valueSerde ?? this.state.valueSerde;
     const name = named?.name ?? this.state.builder.newProcessorName('KSTREAM-REDUCE-');
     const store = storeSpecOf(erase(materialized), storeName, erase(keySerde), erase(valueSerde));
-    return this.#build(name, store, materialized, keySerde, valueSerde, (parent) => ({
+    return this.buildAggregation<K, V>(name, store, materialized?.storeName, keySerde, valueSerde, (parent) => ({
       kind: 'stream-reduce',
       name,
       parents: [parent],
@@ -87,7 +95,7 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     const valueSerde = materialized?.valueSerde;
     const name = named?.name ?? this.state.builder.newProcessorName('KSTREAM-AGGREGATE-');
     const store = storeSpecOf(erase(materialized), storeName, erase(keySerde), erase(valueSerde));
-    return this.#build(name, store, materialized, keySerde, valueSerde, (parent) => ({
+    return this.buildAggregation<K, VA>(name, store, materialized?.storeName, keySerde, valueSerde, (parent) => ({
       kind: 'stream-aggregate',
       name,
       parents: [parent],
@@ -97,15 +105,26 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
     }));
   }
 
-  /** Inserts the repartition if the grouping needs one, then the aggregation node (Kafka's GroupedStreamAggregateBuilder). */
-  #build<VA>(
+  windowedBy(windows: TimeWindows | SlidingWindows): TimeWindowedKStream<K, V>;
+  windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>;
+  windowedBy(windows: TimeWindows | SlidingWindows | SessionWindows): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> {
+    if (windows instanceof SessionWindows) return new SessionWindowedKStreamImpl<K, V>(this, this.state, windows);
+    if (windows instanceof TimeWindows || windows instanceof SlidingWindows) return new TimeWindowedKStreamImpl<K, V>(this, this.state, windows);
+    throw new StreamsError('INVALID_CONFIG', 'windowedBy needs TimeWindows, SlidingWindows or SessionWindows');
+  }
+
+  /**
+   * Inserts the repartition if the grouping needs one, then the aggregation node (Kafka's
+   * GroupedStreamAggregateBuilder); returns the table of its results. Used by the windowed streams too.
+   */
+  buildAggregation<KT, VA>(
     name: string,
     store: StoreSpec,
-    materialized: Materialized<K, VA> | undefined,
-    keySerde: KTableImpl<K, VA>['state']['keySerde'],
-    valueSerde: KTableImpl<K, VA>['state']['valueSerde'],
+    queryableStoreName: string | undefined,
+    keySerde: KTableImpl<KT, VA>['state']['keySerde'],
+    valueSerde: KTableImpl<KT, VA>['state']['valueSerde'],
     makeNode: (parent: NodeId) => AggregateNode,
-  ): KTable<K, VA> {
+  ): KTable<KT, VA> {
     const { builder } = this.state;
     let parent = this.state.nodeId;
     if (this.repartitionRequired) {
@@ -127,6 +146,6 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
       parent = this.#sharedRepartition;
     }
     const node = builder.add(makeNode(parent));
-    return new KTableImpl<K, VA>({ builder, nodeId: node.id, name, keySerde, valueSerde, queryableStoreName: materialized?.storeName ?? null });
+    return new KTableImpl<KT, VA>({ builder, nodeId: node.id, name, keySerde, valueSerde, queryableStoreName: queryableStoreName ?? null });
   }
 }

@@ -5,6 +5,11 @@ import type { Aggregator, Initializer, Reducer } from './functions.js';
 import type { KTable } from './ktable.js';
 import type { Materialized } from './options/materialized.js';
 import type { Named } from './options/named.js';
+import type { SessionWindowedKStream } from './session-windowed-kstream.js';
+import type { TimeWindowedKStream } from './time-windowed-kstream.js';
+import type { SessionWindows } from './windows/session-windows.js';
+import type { SlidingWindows } from './windows/sliding-windows.js';
+import type { TimeWindows } from './windows/time-windows.js';
 
 /**
  * A stream grouped by key (from `groupBy` / `groupByKey`). Each aggregation keeps one value per key in a store
@@ -56,4 +61,18 @@ export interface KGroupedStream<K, V> {
     named: Named,
     materialized?: Materialized<K, VA>,
   ): KTable<K, VA>;
+
+  /**
+   * Windows the grouped stream for windowed aggregations: by `TimeWindows` (tumbling or hopping) or `SlidingWindows`
+   * into a {@link TimeWindowedKStream}, by `SessionWindows` into a {@link SessionWindowedKStream}. Nothing is added
+   * to the topology until an aggregation is called.
+   *
+   * @example
+   * ```ts
+   * grouped.windowedBy(TimeWindows.ofSizeAndGrace(60_000, 10_000)).count();
+   * grouped.windowedBy(SessionWindows.ofInactivityGapWithNoGrace(300_000)).count();
+   * ```
+   */
+  windowedBy(windows: TimeWindows | SlidingWindows): TimeWindowedKStream<K, V>;
+  windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>;
 }

@@ -19,6 +19,9 @@ import { kstreamMap, kstreamSelectKey } from '../processors/kstream-map.js';
 import { kstreamForeach, kstreamPeek } from '../processors/kstream-peek.js';
 import { kstreamPrint } from '../processors/kstream-print.js';
 import { kstreamReduce } from '../processors/kstream-reduce.js';
+import { kstreamSessionWindowAggregate } from '../processors/kstream-session-window-aggregate.js';
+import { kstreamSlidingWindowAggregate } from '../processors/kstream-sliding-window-aggregate.js';
+import { kstreamWindowAggregate } from '../processors/kstream-window-aggregate.js';
 import { ktableAggregate } from '../processors/ktable-aggregate.js';
 import { ktableFilter } from '../processors/ktable-filter.js';
 import { ktableMapValues } from '../processors/ktable-map-values.js';
@@ -28,7 +31,7 @@ import { ktableSource } from '../processors/ktable-source.js';
 import { ktableToStream } from '../processors/ktable-to-stream.js';
 import { passThrough } from '../processors/pass-through.js';
 import { dslStoreBuilder } from './dsl-store-builder.js';
-import type { StoreDefaults } from './dsl-store-builder.js';
+import type { DslStoreShape, StoreDefaults } from './dsl-store-builder.js';
 import type { GraphNode, NodeId, RepartitionNode } from './graph-node.js';
 import type { StoreSpec } from './store-spec.js';
 import type { Graph } from './graph.js';
@@ -91,8 +94,8 @@ export function compileGraph(graph: Graph, topology: Topology, options: CompileO
   const keySerdeOf = (s: Serde<unknown> | undefined): Serde<unknown> | undefined => s ?? options.defaultKeySerde;
   const valueSerdeOf = (s: Serde<unknown> | undefined): Serde<unknown> | undefined => s ?? options.defaultValueSerde;
   const defaults: StoreDefaults = { keySerde: options.defaultKeySerde, valueSerde: options.defaultValueSerde, storeType: options.storeType };
-  const addStore = (spec: StoreSpec, processorName: string, loggingEnabled = spec.isLoggingEnabled): void => {
-    topology.addStateStore(dslStoreBuilder(spec, defaults, loggingEnabled), processorName);
+  const addStore = (spec: StoreSpec, processorName: string, loggingEnabled = spec.isLoggingEnabled, shape?: DslStoreShape): void => {
+    topology.addStateStore(dslStoreBuilder(spec, defaults, loggingEnabled, shape), processorName);
   };
   const sourceChangelogTopics = new Map<string, string>();
   const repartitionTopics = new Map<string, { readonly numberOfPartitions: number | undefined }>();
@@ -194,6 +197,25 @@ export function compileGraph(graph: Graph, topology: Topology, options: CompileO
       case 'stream-reduce':
         topology.addProcessor(node.name, kstreamReduce(node.store.name, node.reducer, sendOld), ...parents);
         addStore(node.store, node.name);
+        break;
+      case 'window-aggregate': {
+        const { windows } = node;
+        const isTime = windows.kind === 'time';
+        const supplier = isTime
+          ? kstreamWindowAggregate(node.store.name, windows, node.initializer, node.aggregator, sendOld)
+          : kstreamSlidingWindowAggregate(node.store.name, windows, node.initializer, node.aggregator, sendOld);
+        topology.addProcessor(node.name, supplier, ...parents);
+        const windowSizeMs = isTime ? windows.sizeMs : windows.timeDifferenceMs;
+        addStore(node.store, node.name, node.store.isLoggingEnabled, { kind: 'window', retentionMs: node.retentionMs, windowSizeMs });
+        break;
+      }
+      case 'session-aggregate':
+        topology.addProcessor(
+          node.name,
+          kstreamSessionWindowAggregate(node.store.name, node.windows, node.initializer, node.aggregator, node.merger, sendOld),
+          ...parents,
+        );
+        addStore(node.store, node.name, node.store.isLoggingEnabled, { kind: 'session', retentionMs: node.retentionMs });
         break;
       case 'to-table': {
         const isMaterialized = materialized.has(node.id);

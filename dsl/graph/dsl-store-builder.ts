@@ -2,12 +2,14 @@
  * Builds the StoreBuilder of a DSL store (a timestamped key-value store) from its {@link StoreSpec}, resolving serdes
  * the DSL could not know from the application's defaults when the store opens.
  */
+import { assertNever } from '../../src/errors.js';
 import type { Serde } from '../../src/serdes/serde.js';
 import { Serdes } from '../../src/serdes/serdes.js';
 import type { TimestampedKeyValueStore } from '../../src/state/key-value-store.js';
 import type { StateStore, StateStoreContext } from '../../src/state/state-store.js';
 import type { StoreBuilder } from '../../src/state/store-builder.js';
 import { Stores } from '../../state-stores/stores.js';
+import { windowedChangelogConfig } from '../../state-stores/window/windowed-store-builder.js';
 import type { DslStoreType } from '../options/materialized.js';
 import type { StoreSpec } from './store-spec.js';
 
@@ -55,11 +57,25 @@ class DefaultSerde implements Serde<unknown> {
   }
 }
 
+/**
+ * The shape of a DSL store: key-value (plain aggregations and tables), a timestamped window store (time and sliding
+ * windowed aggregations) or a session store.
+ *
+ * @example `const shape: DslStoreShape = { kind: 'window', retentionMs: 86_400_000, windowSizeMs: 60_000 };`
+ */
+export type DslStoreShape =
+  | { readonly kind: 'key-value' }
+  | { readonly kind: 'window'; readonly retentionMs: number; readonly windowSizeMs: number }
+  | { readonly kind: 'session'; readonly retentionMs: number };
+
+const KEY_VALUE: DslStoreShape = Object.freeze({ kind: 'key-value' });
+
 class DslStoreBuilder implements StoreBuilder<StateStore> {
   constructor(
     private readonly spec: StoreSpec,
     private readonly defaults: StoreDefaults,
     readonly loggingEnabled: boolean,
+    private readonly shape: DslStoreShape = KEY_VALUE,
   ) {}
 
   get name(): string {
@@ -67,7 +83,9 @@ class DslStoreBuilder implements StoreBuilder<StateStore> {
   }
 
   get logConfig(): Readonly<Record<string, string>> {
-    return this.loggingEnabled ? this.spec.logConfig : {};
+    if (!this.loggingEnabled) return {};
+    // Windowed changelogs are `compact,delete` with retention = store retention + 1 day, as Kafka Streams makes them.
+    return this.shape.kind === 'key-value' ? this.spec.logConfig : { ...windowedChangelogConfig(this.shape.retentionMs), ...this.spec.logConfig };
   }
 
   get cachingEnabled(): boolean {
@@ -75,19 +93,19 @@ class DslStoreBuilder implements StoreBuilder<StateStore> {
   }
 
   withCachingEnabled(): StoreBuilder<StateStore> {
-    return new DslStoreBuilder({ ...this.spec, isCachingEnabled: true }, this.defaults, this.loggingEnabled);
+    return new DslStoreBuilder({ ...this.spec, isCachingEnabled: true }, this.defaults, this.loggingEnabled, this.shape);
   }
 
   withCachingDisabled(): StoreBuilder<StateStore> {
-    return new DslStoreBuilder({ ...this.spec, isCachingEnabled: false }, this.defaults, this.loggingEnabled);
+    return new DslStoreBuilder({ ...this.spec, isCachingEnabled: false }, this.defaults, this.loggingEnabled, this.shape);
   }
 
   withLoggingEnabled(config: Readonly<Record<string, string>> = {}): StoreBuilder<StateStore> {
-    return new DslStoreBuilder({ ...this.spec, logConfig: Object.freeze({ ...config }) }, this.defaults, true);
+    return new DslStoreBuilder({ ...this.spec, logConfig: Object.freeze({ ...config }) }, this.defaults, true, this.shape);
   }
 
   withLoggingDisabled(): StoreBuilder<StateStore> {
-    return new DslStoreBuilder(this.spec, this.defaults, false);
+    return new DslStoreBuilder(this.spec, this.defaults, false, this.shape);
   }
 
   build(): StateStore {
@@ -97,17 +115,11 @@ class DslStoreBuilder implements StoreBuilder<StateStore> {
     // Fresh placeholders per store: each task's store resolves its own when it opens.
     const lateKey = fixedKey === undefined ? new DefaultSerde('default-key', 'defaultKeySerde') : null;
     const lateValue = fixedValue === undefined ? new DefaultSerde('default-value', 'defaultValueSerde') : null;
-    const storeType = spec.storeType ?? defaults.storeType;
-    const supplier =
-      spec.supplier ?? (storeType === 'sqlite' ? Stores.persistentKeyValueStore(spec.name) : Stores.inMemoryKeyValueStore(spec.name));
-    let builder = Stores.timestampedKeyValueStoreBuilder<unknown, unknown>(supplier, fixedKey ?? lateKey!, fixedValue ?? lateValue!);
-    builder = spec.isCachingEnabled ? builder.withCachingEnabled() : builder.withCachingDisabled();
-    builder = this.loggingEnabled ? builder.withLoggingEnabled(spec.logConfig) : builder.withLoggingDisabled();
-    const store: TimestampedKeyValueStore<unknown, unknown> = builder.build();
+    const store = this.#buildStore(fixedKey ?? lateKey!, fixedValue ?? lateValue!);
     if (lateKey !== null || lateValue !== null) {
       // The serdes must be known before the first read or write, and `init` is the first call a store gets.
       const init = store.init;
-      store.init = function (this: TimestampedKeyValueStore<unknown, unknown>, context: StateStoreContext, root: StateStore): void {
+      store.init = function (this: StateStore, context: StateStoreContext, root: StateStore): void {
         lateKey?.resolve(context.appConfig);
         lateValue?.resolve(context.appConfig);
         init.call(this, context, root);
@@ -115,10 +127,42 @@ class DslStoreBuilder implements StoreBuilder<StateStore> {
     }
     return store;
   }
+
+  #buildStore(keySerde: Serde<unknown>, valueSerde: Serde<unknown>): StateStore {
+    const { spec, shape } = this;
+    const isSqlite = (spec.storeType ?? this.defaults.storeType) === 'sqlite';
+    let builder: StoreBuilder<StateStore>;
+    switch (shape.kind) {
+      case 'key-value': {
+        const supplier = spec.supplier ?? (isSqlite ? Stores.persistentKeyValueStore(spec.name) : Stores.inMemoryKeyValueStore(spec.name));
+        builder = Stores.timestampedKeyValueStoreBuilder<unknown, unknown>(supplier, keySerde, valueSerde) as StoreBuilder<TimestampedKeyValueStore<unknown, unknown>>;
+        break;
+      }
+      case 'window': {
+        const { retentionMs, windowSizeMs } = shape;
+        const supplier = isSqlite
+          ? Stores.persistentWindowStore(spec.name, retentionMs, windowSizeMs, false)
+          : Stores.inMemoryWindowStore(spec.name, retentionMs, windowSizeMs, false);
+        builder = Stores.timestampedWindowStoreBuilder<unknown, unknown>(supplier, keySerde, valueSerde);
+        break;
+      }
+      case 'session': {
+        const supplier = isSqlite ? Stores.persistentSessionStore(spec.name, shape.retentionMs) : Stores.inMemorySessionStore(spec.name, shape.retentionMs);
+        builder = Stores.sessionStoreBuilder<unknown, unknown>(supplier, keySerde, valueSerde);
+        break;
+      }
+      default:
+        return assertNever(shape);
+    }
+    builder = spec.isCachingEnabled ? builder.withCachingEnabled() : builder.withCachingDisabled();
+    builder = this.loggingEnabled ? builder.withLoggingEnabled(spec.logConfig) : builder.withLoggingDisabled();
+    return builder.build();
+  }
 }
 
 /**
- * The StoreBuilder of a DSL store: a timestamped key-value store named `spec.name` on the engine `spec.supplier`,
+ * The StoreBuilder of a DSL store: by `shape`, a timestamped key-value store (the default), a timestamped window store
+ * or a session store (windowed changelog configs), named `spec.name` on the engine `spec.supplier` (key-value only),
  * else `spec.storeType`, else `defaults.storeType`; with caching as `spec` says, and logging as `spec` says unless
  * `loggingEnabled` overrides it (a table reusing its source topic as changelog logs nothing). Serdes come from `spec`,
  * else `defaults`, else the application's `defaultKeySerde`/`defaultValueSerde` (read from the store context when the
@@ -130,6 +174,11 @@ class DslStoreBuilder implements StoreBuilder<StateStore> {
  * topology.addStateStore(builder, 'KSTREAM-AGGREGATE-0000000003');
  * ```
  */
-export function dslStoreBuilder(spec: StoreSpec, defaults: StoreDefaults, loggingEnabled: boolean = spec.isLoggingEnabled): StoreBuilder<StateStore> {
-  return new DslStoreBuilder(spec, defaults, loggingEnabled);
+export function dslStoreBuilder(
+  spec: StoreSpec,
+  defaults: StoreDefaults,
+  loggingEnabled: boolean = spec.isLoggingEnabled,
+  shape: DslStoreShape = KEY_VALUE,
+): StoreBuilder<StateStore> {
+  return new DslStoreBuilder(spec, defaults, loggingEnabled, shape);
 }

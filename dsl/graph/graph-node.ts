@@ -16,8 +16,11 @@ import type { KeyValue } from '../../src/state/key-value-store.js';
 import type { StateStore } from '../../src/state/state-store.js';
 import type { StoreBuilder } from '../../src/state/store-builder.js';
 import type { AutoOffsetReset } from '../../src/topology/topology-node.js';
-import type { Aggregator, ForeachAction, Initializer, KeyValueMapper, Predicate, Reducer, ValueMapper } from '../functions.js';
+import type { Aggregator, ForeachAction, Initializer, KeyValueMapper, Merger, Predicate, Reducer, ValueMapper } from '../functions.js';
 import type { LineWriter } from '../options/printed.js';
+import type { SessionWindows } from '../windows/session-windows.js';
+import type { SlidingWindows } from '../windows/sliding-windows.js';
+import type { TimeWindows } from '../windows/time-windows.js';
 import type { StoreSpec } from './store-spec.js';
 
 /**
@@ -236,6 +239,37 @@ export interface StreamReduceNode extends NodeBase {
 }
 
 /**
+ * `TimeWindowedKStream.aggregate`, `count` and `reduce` (time or sliding windows): a timestamped window store of
+ * `retentionMs` with windows of `windows.sizeMs` (time) or `timeDifferenceMs` (sliding). A reduce has an initializer
+ * returning `null` and an aggregator taking the first value as is.
+ *
+ * @example `grouped.windowedBy(TimeWindows.ofSizeWithNoGrace(60_000)).count()` adds `{ kind: 'window-aggregate', name: 'KSTREAM-AGGREGATE-0000000002', store: { name: 'KSTREAM-AGGREGATE-STATE-STORE-0000000001', ... }, retentionMs: 60000, ... }`
+ */
+export interface WindowAggregateNode extends NodeBase {
+  readonly kind: 'window-aggregate';
+  readonly windows: TimeWindows | SlidingWindows;
+  readonly initializer: Initializer<unknown>;
+  readonly aggregator: Aggregator<unknown, unknown, unknown>;
+  readonly store: StoreSpec;
+  readonly retentionMs: number;
+}
+
+/**
+ * `SessionWindowedKStream.aggregate`, `count` and `reduce`: a session store of `retentionMs`.
+ *
+ * @example `grouped.windowedBy(SessionWindows.ofInactivityGapWithNoGrace(5_000)).count()` adds `{ kind: 'session-aggregate', name: 'KSTREAM-AGGREGATE-0000000002', retentionMs: 5000, ... }`
+ */
+export interface SessionAggregateNode extends NodeBase {
+  readonly kind: 'session-aggregate';
+  readonly windows: SessionWindows;
+  readonly initializer: Initializer<unknown>;
+  readonly aggregator: Aggregator<unknown, unknown, unknown>;
+  readonly merger: Merger<unknown, unknown>;
+  readonly store: StoreSpec;
+  readonly retentionMs: number;
+}
+
+/**
  * `KStream.toTable`: a table source over a stream; materialized when queryable or when old values are needed.
  *
  * @example `stream.toTable()` adds `{ kind: 'to-table', name: 'KSTREAM-TOTABLE-0000000001', isQueryable: false, ... }`
@@ -370,6 +404,8 @@ export type GraphNode =
   | RepartitionNode
   | StreamAggregateNode
   | StreamReduceNode
+  | WindowAggregateNode
+  | SessionAggregateNode
   | ToTableNode
   | TableSourceNode
   | TableFilterNode

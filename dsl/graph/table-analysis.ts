@@ -53,6 +53,8 @@ export function analyzeTables(graph: Graph): TableAnalysis {
         return;
       case 'stream-aggregate':
       case 'stream-reduce':
+      case 'window-aggregate':
+      case 'session-aggregate':
       case 'table-aggregate':
       case 'table-reduce':
         return;

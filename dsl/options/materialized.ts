@@ -28,6 +28,7 @@ interface MaterializedSettings<K, V> {
   readonly isLoggingEnabled: boolean;
   readonly logConfig: ChangelogConfig;
   readonly isCachingEnabled: boolean;
+  readonly retentionMs: number | undefined;
 }
 
 const NO_CONFIG: ChangelogConfig = Object.freeze({});
@@ -41,6 +42,7 @@ const DEFAULTS: MaterializedSettings<never, never> = {
   isLoggingEnabled: true,
   logConfig: NO_CONFIG,
   isCachingEnabled: true,
+  retentionMs: undefined,
 };
 
 /**
@@ -67,6 +69,8 @@ export class Materialized<K, V> implements MaterializedSettings<K, V> {
   readonly isLoggingEnabled: boolean;
   readonly logConfig: ChangelogConfig;
   readonly isCachingEnabled: boolean;
+  /** How long a windowed store keeps windows (`withRetention`); `undefined`: the windows' default. */
+  readonly retentionMs: number | undefined;
 
   private constructor(settings: MaterializedSettings<K, V>) {
     this.storeName = settings.storeName;
@@ -77,6 +81,7 @@ export class Materialized<K, V> implements MaterializedSettings<K, V> {
     this.isLoggingEnabled = settings.isLoggingEnabled;
     this.logConfig = settings.logConfig;
     this.isCachingEnabled = settings.isCachingEnabled;
+    this.retentionMs = settings.retentionMs;
     Object.freeze(this);
   }
 
@@ -178,6 +183,24 @@ export class Materialized<K, V> implements MaterializedSettings<K, V> {
       throw new StreamsError('INVALID_CONFIG', `store type must be 'in-memory' or 'sqlite', got ${JSON.stringify(storeType)}`);
     }
     return new Materialized<K, V>({ ...this.#settings(), storeType });
+  }
+
+  /**
+   * A copy whose windowed store keeps windows for `retentionMs` (a safe integer >= 0) measured back from stream time,
+   * so interactive queries can read closed windows for longer. Only windowed aggregations use it; it must be at least
+   * the window size (time windows: `size + grace`; sliding: `2 * timeDifference + grace`; sessions: `gap + grace`),
+   * else the aggregation throws `StreamsError('TOPOLOGY_INVALID')`. Default: exactly that minimum (Kafka Streams 3.0+).
+   *
+   * @example
+   * ```ts
+   * grouped.windowedBy(TimeWindows.ofSizeWithNoGrace(60_000)).count(Materialized.as('counts').withRetention(86_400_000));
+   * ```
+   */
+  withRetention(retentionMs: number): Materialized<K, V> {
+    if (!Number.isSafeInteger(retentionMs) || retentionMs < 0) {
+      throw new StreamsError('INVALID_CONFIG', `retention must be a non-negative safe integer of ms, got ${String(retentionMs)}`);
+    }
+    return new Materialized<K, V>({ ...this.#settings(), retentionMs });
   }
 
   #settings(): MaterializedSettings<K, V> {
