@@ -24,7 +24,13 @@ export type { LineWriter } from '../dsl/options/printed.js';
 export type { TopologyConfig, Optimization } from '../dsl/topology-config.js';
 export { changeSerde } from '../dsl/change.js';
 export type { Change } from '../dsl/change.js';
-export type { Predicate, ValueMapper, KeyValueMapper, ForeachAction, Initializer, Aggregator, Reducer } from '../dsl/functions.js';
+export type { Predicate, ValueMapper, KeyValueMapper, ForeachAction, Initializer, Aggregator, Reducer, Merger } from '../dsl/functions.js';
+export { TimeWindows } from '../dsl/windows/time-windows.js';
+export { SlidingWindows } from '../dsl/windows/sliding-windows.js';
+export { SessionWindows } from '../dsl/windows/session-windows.js';
+export { WindowedSerdes } from '../dsl/windowed-serdes.js';
+export type { TimeWindowedKStream } from '../dsl/time-windowed-kstream.js';
+export type { SessionWindowedKStream } from '../dsl/session-windowed-kstream.js';
 
 /* Processor API */
 export { Topology } from './topology/topology.js';
