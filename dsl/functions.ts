@@ -91,3 +91,14 @@ export type Reducer<V> = (aggregate: V, value: V) => V;
  * ```
  */
 export type Merger<K, VA> = (key: K, aggregate1: VA, aggregate2: VA) => VA;
+
+/**
+ * Combines the values of two joined records into the join result (`join`, `leftJoin`, `outerJoin`). In a left join
+ * the right value is `null` when there is no match; in an outer join either side may be `null`, never both.
+ *
+ * @example
+ * ```ts
+ * const enrich: ValueJoiner<Order, Customer | null, string> = (order, customer) => `${order.id}:${customer?.name ?? '?'}`;
+ * ```
+ */
+export type ValueJoiner<V1, V2, VR> = (value1: V1, value2: V2) => VR;

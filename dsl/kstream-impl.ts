@@ -9,7 +9,7 @@ import type { KeyValue } from '../src/state/key-value-store.js';
 import { BranchedKStreamImpl } from './branched-kstream-impl.js';
 import { erase, requireFunction, splitNamed, storeSpecOf } from './dsl-context.js';
 import type { HandleState } from './dsl-context.js';
-import type { ForeachAction, KeyValueMapper, Predicate, ValueMapper } from './functions.js';
+import type { ForeachAction, KeyValueMapper, Predicate, ValueJoiner, ValueMapper } from './functions.js';
 import { repartitionNames } from './graph/repartition-names.js';
 import { KGroupedStreamImpl } from './kgrouped-stream-impl.js';
 import type { KGroupedStream } from './kgrouped-stream.js';
@@ -17,6 +17,7 @@ import type { BranchedKStream, KStream } from './kstream.js';
 import { KTableImpl } from './ktable-impl.js';
 import type { KTable } from './ktable.js';
 import type { Grouped } from './options/grouped.js';
+import type { Joined } from './options/joined.js';
 import type { Materialized } from './options/materialized.js';
 import { Named } from './options/named.js';
 import type { Printed } from './options/printed.js';
@@ -262,5 +263,47 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     // At run time a fixed-key record is a plain Record, so the fixed-key processor runs as a regular one.
     const node = this.state.builder.add({ kind: 'process', name, parents: [this.state.nodeId], supplier: erase(supplier), storeNames, isFixedKey: true });
     return this.#next<K, VOut>(node, { valueSerde: undefined });
+  }
+
+  join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<NonNullable<V>, VT, VR>, joined?: Joined<K, NonNullable<V>, VT>): KStream<K, VR> {
+    return this.#joinTable(table, joiner as ValueJoiner<NonNullable<V>, VT | null, VR>, joined, false);
+  }
+
+  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<NonNullable<V>, VT | null, VR>, joined?: Joined<K, NonNullable<V>, VT>): KStream<K, VR> {
+    return this.#joinTable(table, joiner, joined, true);
+  }
+
+  #joinTable<VT, VR>(
+    table: KTable<K, VT>,
+    joiner: ValueJoiner<NonNullable<V>, VT | null, VR>,
+    joined: Joined<K, NonNullable<V>, VT> | undefined,
+    isLeft: boolean,
+  ): KStream<K, VR> {
+    requireFunction(joiner, 'joiner');
+    const { builder } = this.state;
+    if (!(table instanceof KTableImpl) || table.state.builder !== builder) {
+      throw new StreamsError('TOPOLOGY_INVALID', 'join() needs a KTable made by the same StreamsBuilder');
+    }
+    const keySerde = joined?.keySerde ?? this.state.keySerde;
+    const valueSerde = joined?.valueSerde ?? (this.state.valueSerde as Serde<NonNullable<V>> | undefined);
+    let parent = this.state.nodeId;
+    if (this.state.repartitionRequired) {
+      // As Kafka Streams' repartitionForJoin: the topic is named after the join (Joined.as) or this stream's node.
+      const names = repartitionNames(builder, joined?.name ?? this.state.name);
+      parent = builder.add({
+        kind: 'repartition',
+        variant: 'optimizable',
+        name: names.sourceName,
+        parents: [parent],
+        ...names,
+        keySerde: erase(keySerde),
+        valueSerde: erase(valueSerde),
+        partitioner: undefined,
+        numberOfPartitions: undefined,
+      }).id;
+    }
+    const name = joined?.name ?? builder.newProcessorName(isLeft ? 'KSTREAM-LEFTJOIN-' : 'KSTREAM-JOIN-');
+    const node = builder.add({ kind: 'stream-table-join', name, parents: [parent], table: (table as KTableImpl<K, VT>).state.nodeId, joiner: erase(joiner), isLeft });
+    return new KStreamImpl<K, VR>({ builder, nodeId: node.id, name, keySerde, valueSerde: undefined, repartitionRequired: false });
   }
 }

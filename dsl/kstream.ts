@@ -4,11 +4,12 @@
 import type { FixedKeyProcessorSupplier, ProcessorSupplier } from '../src/processor/processor.js';
 import type { TopicNameExtractor } from '../src/processor/topic-name-extractor.js';
 import type { KeyValue } from '../src/state/key-value-store.js';
-import type { ForeachAction, KeyValueMapper, Predicate, ValueMapper } from './functions.js';
+import type { ForeachAction, KeyValueMapper, Predicate, ValueJoiner, ValueMapper } from './functions.js';
 import type { KGroupedStream } from './kgrouped-stream.js';
 import type { KTable } from './ktable.js';
 import type { Branched } from './options/branched.js';
 import type { Grouped } from './options/grouped.js';
+import type { Joined } from './options/joined.js';
 import type { Materialized } from './options/materialized.js';
 import type { Named } from './options/named.js';
 import type { Printed } from './options/printed.js';
@@ -246,6 +247,33 @@ export interface KStream<K, V> {
    */
   processValues<VOut>(supplier: FixedKeyProcessorSupplier<K, V, VOut>, ...storeNames: string[]): KStream<K, VOut>;
   processValues<VOut>(supplier: FixedKeyProcessorSupplier<K, V, VOut>, named: Named, ...storeNames: string[]): KStream<K, VOut>;
+
+  /**
+   * Joins each record with the row `table` holds for its key when the record is processed (an inner stream-table
+   * join): forwards `joiner(value, row)` with the record's key and timestamp. Only stream records trigger output;
+   * table updates never do (a record processed before its row arrives finds nothing). Records with a null key or
+   * value, or no row for their key, produce nothing. If this stream's key may have changed, it is first repartitioned
+   * through `<name>-repartition` (`Joined.as(name)` names it); the table's source topic and the stream's topic must
+   * have the same number of partitions (checked when the application starts). The table is materialized if it was not.
+   *
+   * @example
+   * ```ts
+   * orders.join(customers, (order, customer) => ({ ...order, customer }), Joined.with(Serdes.String(), orderSerde, customerSerde));
+   * // Processor: KSTREAM-JOIN-0000000004 (stores: [customers-STATE-STORE-0000000001])
+   * ```
+   */
+  join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<NonNullable<V>, VT, VR>, joined?: Joined<K, NonNullable<V>, VT>): KStream<K, VR>;
+
+  /**
+   * As {@link KStream.join} with a table, but a record without a row for its key (or with a null key, as in Kafka
+   * Streams 3.7+) is joined with `null`: every record with a non-null value produces exactly one result.
+   *
+   * @example
+   * ```ts
+   * clicks.leftJoin(users, (click, user) => ({ ...click, region: user?.region ?? 'unknown' }));
+   * ```
+   */
+  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<NonNullable<V>, VT | null, VR>, joined?: Joined<K, NonNullable<V>, VT>): KStream<K, VR>;
 }
 
 /**

@@ -2,9 +2,10 @@
  * The implementation of {@link KTable}. Internal.
  */
 import type { KeyValue } from '../src/state/key-value-store.js';
+import { StreamsError } from '../src/errors.js';
 import { erase, requireFunction, splitNamed, storeSpecOf } from './dsl-context.js';
 import type { HandleState } from './dsl-context.js';
-import type { KeyValueMapper, Predicate, ValueMapper } from './functions.js';
+import type { KeyValueMapper, Predicate, ValueJoiner, ValueMapper } from './functions.js';
 import { KGroupedTableImpl } from './kgrouped-table-impl.js';
 import type { KGroupedTable } from './kgrouped-table.js';
 import { KStreamImpl } from './kstream-impl.js';
@@ -13,6 +14,9 @@ import type { KTable } from './ktable.js';
 import type { Grouped } from './options/grouped.js';
 import type { Materialized } from './options/materialized.js';
 import type { Named } from './options/named.js';
+import type { TableJoinVariant } from './processors/ktable-value-getter.js';
+import type { Suppressed } from './options/suppressed.js';
+import { addSuppression } from './table-suppression.js';
 
 /**
  * A table handle's state: its graph position and serdes, and the store it can be queried by (`null`: none).
@@ -109,5 +113,56 @@ export class KTableImpl<K, V> implements KTable<K, V> {
       { builder, nodeId: node.id, name, keySerde: grouped?.keySerde, valueSerde: grouped?.valueSerde },
       grouped?.name,
     );
+  }
+
+  suppress(suppressed: Suppressed<K>): KTable<K, V> {
+    const { builder, keySerde, valueSerde } = this.state;
+    const node = addSuppression(builder, this.state.nodeId, erase(keySerde), erase(valueSerde), erase(suppressed));
+    return new KTableImpl<K, V>({ builder, nodeId: node.id, name: node.name, keySerde, valueSerde, queryableStoreName: null });
+  }
+
+  join<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO, VR>, first?: Named | Materialized<K, VR>, second?: Materialized<K, VR>): KTable<K, VR> {
+    return this.#join(other, joiner as ValueJoiner<V | null, VO | null, VR>, 'inner', first, second);
+  }
+
+  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO | null, VR>, first?: Named | Materialized<K, VR>, second?: Materialized<K, VR>): KTable<K, VR> {
+    return this.#join(other, joiner as ValueJoiner<V | null, VO | null, VR>, 'left', first, second);
+  }
+
+  outerJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V | null, VO | null, VR>, first?: Named | Materialized<K, VR>, second?: Materialized<K, VR>): KTable<K, VR> {
+    return this.#join(other, joiner, 'outer', first, second);
+  }
+
+  #join<VO, VR>(
+    other: KTable<K, VO>,
+    joiner: ValueJoiner<V | null, VO | null, VR>,
+    variant: TableJoinVariant,
+    first?: Named | Materialized<K, VR>,
+    second?: Materialized<K, VR>,
+  ): KTable<K, VR> {
+    requireFunction(joiner, 'joiner');
+    const { builder } = this.state;
+    if (!(other instanceof KTableImpl) || other.state.builder !== builder) {
+      throw new StreamsError('TOPOLOGY_INVALID', 'join() needs a KTable made by the same StreamsBuilder');
+    }
+    const [named, [materialized]] = splitNamed<Materialized<K, VR> | undefined>([first, second]);
+    // Kafka Streams' order: the store name (when materialized), then KTABLE-MERGE, KTABLE-JOINTHIS, KTABLE-JOINOTHER.
+    const storeName = materialized === undefined ? undefined : (materialized.storeName ?? builder.newStoreName('KTABLE-MERGE-'));
+    const name = named?.name ?? builder.newProcessorName('KTABLE-MERGE-');
+    const thisName = named === undefined ? builder.newProcessorName('KTABLE-JOINTHIS-') : `${named.name}-join-this`;
+    const otherName = named === undefined ? builder.newProcessorName('KTABLE-JOINOTHER-') : `${named.name}-join-other`;
+    const keySerde = materialized?.keySerde ?? this.state.keySerde;
+    const valueSerde = materialized?.valueSerde;
+    const node = builder.add({
+      kind: 'table-join',
+      name,
+      parents: [this.state.nodeId, (other as KTableImpl<K, VO>).state.nodeId],
+      thisName,
+      otherName,
+      joiner: erase(joiner),
+      variant,
+      store: storeName === undefined ? null : storeSpecOf(erase(materialized), storeName, erase(keySerde), erase(valueSerde)),
+    });
+    return new KTableImpl<K, VR>({ builder, nodeId: node.id, name, keySerde, valueSerde, queryableStoreName: materialized?.storeName ?? null });
   }
 }

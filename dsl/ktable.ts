@@ -2,12 +2,13 @@
  * `KTable`: a changelog stream read as a table, the latest value per key (Kafka Streams' `KTable`).
  */
 import type { KeyValue } from '../src/state/key-value-store.js';
-import type { KeyValueMapper, Predicate, ValueMapper } from './functions.js';
+import type { KeyValueMapper, Predicate, ValueJoiner, ValueMapper } from './functions.js';
 import type { KGroupedTable } from './kgrouped-table.js';
 import type { KStream } from './kstream.js';
 import type { Grouped } from './options/grouped.js';
 import type { Materialized } from './options/materialized.js';
 import type { Named } from './options/named.js';
+import type { Suppressed } from './options/suppressed.js';
 
 /**
  * A table: for each key, its latest value; a record with a null value deletes the key. Updates flow downstream as
@@ -82,4 +83,62 @@ export interface KTable<K, V> {
    * ```
    */
   groupBy<KR, VR>(selector: KeyValueMapper<K, V, KeyValue<KR, VR>>, grouped?: Grouped<KR, VR>): KGroupedTable<KR, VR>;
+
+  /**
+   * The inner join of this table with `other` on equal keys: a row `joiner(value, otherValue)` for every key both
+   * tables hold, kept up to date as either side changes (each update looks up the other side's current row). An
+   * update that removes the pair forwards a tombstone. Both tables are materialized (sources get a store); the
+   * result is materialized only with `materialized` (store `KTABLE-MERGE-STATE-STORE-<n>` unless named). Both
+   * tables' topics must have the same number of partitions. Compiles to KTABLE-JOINTHIS, KTABLE-JOINOTHER and
+   * KTABLE-MERGE processors, as Kafka Streams does.
+   *
+   * @example
+   * ```ts
+   * users.join(regions, (user, region) => `${user.name}@${region}`, Materialized.as('user-regions'));
+   * ```
+   */
+  join<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO, VR>, materialized?: Materialized<K, VR>): KTable<K, VR>;
+  join<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO, VR>, named: Named, materialized?: Materialized<K, VR>): KTable<K, VR>;
+
+  /**
+   * The left join of this table with `other`: a row `joiner(value, otherValue | null)` for every key of this table;
+   * a row of `other` alone produces nothing, and deleting this table's row forwards a tombstone.
+   *
+   * @example
+   * ```ts
+   * users.leftJoin(regions, (user, region) => ({ ...user, region: region ?? 'unknown' }));
+   * ```
+   */
+  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO | null, VR>, materialized?: Materialized<K, VR>): KTable<K, VR>;
+  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO | null, VR>, named: Named, materialized?: Materialized<K, VR>): KTable<K, VR>;
+
+  /**
+   * The outer join of this table with `other`: a row `joiner(value | null, otherValue | null)` for every key either
+   * table holds (never both null); a tombstone once neither does.
+   *
+   * @example
+   * ```ts
+   * stock.outerJoin(orders, (s, o) => (s ?? 0) - (o ?? 0));
+   * ```
+   */
+  outerJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V | null, VO | null, VR>, materialized?: Materialized<K, VR>): KTable<K, VR>;
+  outerJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V | null, VO | null, VR>, named: Named, materialized?: Materialized<K, VR>): KTable<K, VR>;
+
+  /**
+   * The same table with its updates held back and forwarded later (Kafka Streams' `suppress`, KIP-328): each key's
+   * latest update waits in a buffer store (`KTABLE-SUPPRESS-STATE-STORE-<n>`, logged to
+   * `<applicationId>-<storeName>-changelog`, so it survives restarts without loss or duplicates) until stream time
+   * says so. `Suppressed.untilWindowCloses(...)` on a windowed aggregation forwards exactly one final result per
+   * window, once stream time >= window end + grace (for session windows: session end + gap + grace, as Kafka
+   * Streams), never a tombstone, and nothing for open windows; on a table with no windowed aggregation upstream it
+   * throws `TOPOLOGY_INVALID`. `Suppressed.untilTimeLimit(ms, ...)` forwards a key's latest update once stream time
+   * reaches its timestamp + ms. Time is stream time only: without new records, nothing is forwarded.
+   *
+   * @example
+   * ```ts
+   * counts.suppress(Suppressed.untilWindowCloses(BufferConfig.unbounded())).toStream().to('final-counts');
+   * // Processor: KTABLE-SUPPRESS-0000000003 (stores: [KTABLE-SUPPRESS-STATE-STORE-0000000004])
+   * ```
+   */
+  suppress(suppressed: Suppressed<K>): KTable<K, V>;
 }

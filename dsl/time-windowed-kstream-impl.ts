@@ -2,8 +2,10 @@
  * The implementation of {@link TimeWindowedKStream}. Internal.
  */
 import type { Windowed } from '../src/state/windowed.js';
+import { StreamsError } from '../src/errors.js';
 import { erase, requireFunction } from './dsl-context.js';
 import type { HandleState } from './dsl-context.js';
+import { EmitStrategy } from './emit-strategy.js';
 import type { Aggregator, Initializer, Reducer } from './functions.js';
 import type { StoreSpec } from './graph/store-spec.js';
 import type { NodeId } from './graph/graph-node.js';
@@ -32,7 +34,16 @@ export class TimeWindowedKStreamImpl<K, V> implements TimeWindowedKStream<K, V> 
     private readonly grouped: KGroupedStreamImpl<K, V>,
     private readonly state: HandleState<K, V>,
     private readonly windows: TimeWindows | SlidingWindows,
+    private readonly strategy: EmitStrategy = EmitStrategy.onWindowUpdate(),
   ) {}
+
+  emitStrategy(strategy: EmitStrategy): TimeWindowedKStream<K, V> {
+    if (!(strategy instanceof EmitStrategy)) throw new StreamsError('INVALID_CONFIG', 'emitStrategy needs EmitStrategy.onWindowClose() or onWindowUpdate()');
+    if (strategy.type === 'on-window-close' && this.windows.kind === 'sliding') {
+      throw new StreamsError('TOPOLOGY_INVALID', 'EmitStrategy.onWindowClose() is not supported for SlidingWindows yet; use suppress(Suppressed.untilWindowCloses(...))');
+    }
+    return new TimeWindowedKStreamImpl<K, V>(this.grouped, this.state, this.windows, strategy);
+  }
 
   count(first?: Named | Materialized<K, number>, second?: Materialized<K, number>): KTable<Windowed<K>, number> {
     return this.#add<number>('KSTREAM-AGGREGATE-', [first, second], longSerde(), COUNT.initializer, erase(COUNT.aggregator));
@@ -80,6 +91,7 @@ export class TimeWindowedKStreamImpl<K, V> implements TimeWindowedKStream<K, V> 
         aggregator: erase(aggregator),
         store,
         retentionMs,
+        emitsOnWindowClose: this.strategy.type === 'on-window-close',
       }),
     });
   }

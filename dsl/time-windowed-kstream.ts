@@ -3,6 +3,7 @@
  * `TimeWindowedKStream`).
  */
 import type { Windowed } from '../src/state/windowed.js';
+import type { EmitStrategy } from './emit-strategy.js';
 import type { Aggregator, Initializer, Reducer } from './functions.js';
 import type { KTable } from './ktable.js';
 import type { Materialized } from './options/materialized.js';
@@ -24,6 +25,19 @@ import type { Named } from './options/named.js';
  * ```
  */
 export interface TimeWindowedKStream<K, V> {
+  /**
+   * The same windowed stream with another emit strategy (Kafka Streams 3.3+): with `EmitStrategy.onWindowClose()`
+   * the aggregation forwards each window's final result exactly once, when stream time reaches the window's end plus
+   * grace, and nothing for open windows; `onWindowUpdate()` (the default) forwards every update. Time windows only
+   * for now: sliding windows throw `TOPOLOGY_INVALID`.
+   *
+   * @example
+   * ```ts
+   * grouped.windowedBy(TimeWindows.ofSizeAndGrace(60_000, 10_000)).emitStrategy(EmitStrategy.onWindowClose()).count();
+   * ```
+   */
+  emitStrategy(strategy: EmitStrategy): TimeWindowedKStream<K, V>;
+
   /**
    * Counts the records per key and window (values written as Kafka `Long`s by default).
    *

@@ -23,19 +23,24 @@ import { kstreamSessionWindowAggregate } from '../processors/kstream-session-win
 import { kstreamSlidingWindowAggregate } from '../processors/kstream-sliding-window-aggregate.js';
 import { kstreamWindowAggregate } from '../processors/kstream-window-aggregate.js';
 import { ktableAggregate } from '../processors/ktable-aggregate.js';
+import { kstreamKTableJoin } from '../processors/kstream-ktable-join.js';
 import { ktableFilter } from '../processors/ktable-filter.js';
+import { ktableKTableJoin, ktableKTableJoinMerger } from '../processors/ktable-ktable-join.js';
 import { ktableMapValues } from '../processors/ktable-map-values.js';
 import { ktableReduce } from '../processors/ktable-reduce.js';
 import { ktableRepartitionMap } from '../processors/ktable-repartition-map.js';
 import { ktableSource } from '../processors/ktable-source.js';
+import { ktableSuppress } from '../processors/ktable-suppress.js';
 import { ktableToStream } from '../processors/ktable-to-stream.js';
 import { passThrough } from '../processors/pass-through.js';
+import { suppressBufferBuilder } from '../processors/suppress-buffer.js';
 import { dslStoreBuilder } from './dsl-store-builder.js';
 import type { DslStoreShape, StoreDefaults } from './dsl-store-builder.js';
 import type { GraphNode, NodeId, RepartitionNode } from './graph-node.js';
 import type { StoreSpec } from './store-spec.js';
 import type { Graph } from './graph.js';
 import { analyzeTables } from './table-analysis.js';
+import { tableValueGetter } from './table-value-getters.js';
 
 /**
  * How to compile: `applicationId` (when known) is prefixed to repartition topics (`<applicationId>-<name>-repartition`);
@@ -202,7 +207,7 @@ export function compileGraph(graph: Graph, topology: Topology, options: CompileO
         const { windows } = node;
         const isTime = windows.kind === 'time';
         const supplier = isTime
-          ? kstreamWindowAggregate(node.store.name, windows, node.initializer, node.aggregator, sendOld)
+          ? kstreamWindowAggregate(node.store.name, windows, node.initializer, node.aggregator, sendOld, node.emitsOnWindowClose)
           : kstreamSlidingWindowAggregate(node.store.name, windows, node.initializer, node.aggregator, sendOld);
         topology.addProcessor(node.name, supplier, ...parents);
         const windowSizeMs = isTime ? windows.sizeMs : windows.timeDifferenceMs;
@@ -263,6 +268,30 @@ export function compileGraph(graph: Graph, topology: Topology, options: CompileO
       case 'state-store':
         topology.addStateStore(node.builder);
         break;
+      case 'table-suppress':
+        topology.addProcessor(node.name, ktableSuppress(node.storeName, node.settings, sendOld), ...parents);
+        topology.addStateStore(suppressBufferBuilder(node.storeName, node.keySerdeOf, node.valueSerdeOf, node.isLoggingEnabled, node.logConfig), node.name);
+        break;
+      case 'stream-table-join': {
+        const table = tableValueGetter(byId, node.table);
+        topology.addProcessor(node.name, kstreamKTableJoin(table, node.joiner, node.isLeft), ...parents);
+        topology.connectProcessorAndStateStores(node.name, ...table.storeNames);
+        break;
+      }
+      case 'table-join': {
+        const thisGetter = tableValueGetter(byId, node.parents[0]!);
+        const otherGetter = tableValueGetter(byId, node.parents[1]!);
+        const { joiner } = node;
+        const reversed = (other: unknown, self: unknown): unknown => joiner(self, other);
+        const otherSide = node.variant === 'left' ? 'right' : node.variant;
+        topology.addProcessor(node.thisName, ktableKTableJoin(otherGetter, joiner, node.variant, sendOld), parents[0]!);
+        topology.addProcessor(node.otherName, ktableKTableJoin(thisGetter, reversed, otherSide, sendOld), parents[1]!);
+        topology.addProcessor(node.name, ktableKTableJoinMerger(node.store?.name ?? null, sendOld), node.thisName, node.otherName);
+        topology.connectProcessorAndStateStores(node.thisName, ...otherGetter.storeNames);
+        topology.connectProcessorAndStateStores(node.otherName, ...thisGetter.storeNames);
+        if (node.store !== null) addStore(node.store, node.name);
+        break;
+      }
       default:
         assertNever(node);
     }

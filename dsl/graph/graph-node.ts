@@ -14,10 +14,13 @@ import type { TopicNameExtractor } from '../../src/processor/topic-name-extracto
 import type { Serde } from '../../src/serdes/serde.js';
 import type { KeyValue } from '../../src/state/key-value-store.js';
 import type { StateStore } from '../../src/state/state-store.js';
-import type { StoreBuilder } from '../../src/state/store-builder.js';
+import type { ChangelogConfig, StoreBuilder } from '../../src/state/store-builder.js';
 import type { AutoOffsetReset } from '../../src/topology/topology-node.js';
-import type { Aggregator, ForeachAction, Initializer, KeyValueMapper, Merger, Predicate, Reducer, ValueMapper } from '../functions.js';
+import type { Aggregator, ForeachAction, Initializer, KeyValueMapper, Merger, Predicate, Reducer, ValueJoiner, ValueMapper } from '../functions.js';
 import type { LineWriter } from '../options/printed.js';
+import type { TableJoinVariant } from '../processors/ktable-value-getter.js';
+import type { SuppressSettings } from '../processors/ktable-suppress.js';
+import type { SerdeResolver } from '../processors/suppress-buffer.js';
 import type { SessionWindows } from '../windows/session-windows.js';
 import type { SlidingWindows } from '../windows/sliding-windows.js';
 import type { TimeWindows } from '../windows/time-windows.js';
@@ -252,6 +255,8 @@ export interface WindowAggregateNode extends NodeBase {
   readonly aggregator: Aggregator<unknown, unknown, unknown>;
   readonly store: StoreSpec;
   readonly retentionMs: number;
+  /** `EmitStrategy.onWindowClose()`: forward each window's final aggregate once, when it closes, instead of every update. */
+  readonly emitsOnWindowClose: boolean;
 }
 
 /**
@@ -363,6 +368,52 @@ export interface TableReduceNode extends NodeBase {
 }
 
 /**
+ * `KStream.join/leftJoin(KTable)`: the only parent is the stream (after its repartition, if its key changed); `table`
+ * is the joined table's node, read through its value getter (which materializes a table source).
+ *
+ * @example `orders.join(users, j)` adds `{ kind: 'stream-table-join', name: 'KSTREAM-JOIN-0000000004', parents: [0], table: 3, isLeft: false, ... }`
+ */
+export interface StreamTableJoinNode extends NodeBase {
+  readonly kind: 'stream-table-join';
+  readonly table: NodeId;
+  readonly joiner: ValueJoiner<unknown, unknown, unknown>;
+  readonly isLeft: boolean;
+}
+
+/**
+ * `KTable.join/leftJoin/outerJoin(KTable)`: parents `[this, other]`; compiles to `thisName` (KTABLE-JOINTHIS, fed by
+ * this table, reading the other's getter), `otherName` (KTABLE-JOINOTHER, the reverse) and the merge processor `name`
+ * (KTABLE-MERGE), which owns `store` when the result is materialized under a name.
+ *
+ * @example `a.join(b, j)` adds `{ kind: 'table-join', name: 'KTABLE-MERGE-0000000006', thisName: 'KTABLE-JOINTHIS-0000000007', variant: 'inner', ... }`
+ */
+export interface TableJoinNode extends NodeBase {
+  readonly kind: 'table-join';
+  readonly thisName: string;
+  readonly otherName: string;
+  readonly joiner: ValueJoiner<unknown, unknown, unknown>;
+  readonly variant: TableJoinVariant;
+  readonly store: StoreSpec | null;
+}
+
+/**
+ * `KTable.suppress`: buffers the table's updates in the store `storeName` (Kafka's `KTABLE-SUPPRESS-STATE-STORE-<n>`,
+ * logged unless `isLoggingEnabled` is false) and forwards them as `settings` say; the buffer's serdes are resolved
+ * from the application config when the store opens.
+ *
+ * @example `table.suppress(Suppressed.untilWindowCloses(BufferConfig.unbounded()))` adds `{ kind: 'table-suppress', name: 'KTABLE-SUPPRESS-0000000003', storeName: 'KTABLE-SUPPRESS-STATE-STORE-0000000004', ... }`
+ */
+export interface TableSuppressNode extends NodeBase {
+  readonly kind: 'table-suppress';
+  readonly storeName: string;
+  readonly settings: SuppressSettings;
+  readonly isLoggingEnabled: boolean;
+  readonly logConfig: ChangelogConfig;
+  readonly keySerdeOf: SerdeResolver<unknown>;
+  readonly valueSerdeOf: SerdeResolver<unknown>;
+}
+
+/**
  * `builder.addStateStore(builder)`: a store for `process` nodes; no parents.
  *
  * @example `builder.addStateStore(storeBuilder)` adds `{ kind: 'state-store', name: storeBuilder.name, builder: storeBuilder }`
@@ -414,4 +465,7 @@ export type GraphNode =
   | TableGroupByNode
   | TableAggregateNode
   | TableReduceNode
+  | StreamTableJoinNode
+  | TableJoinNode
+  | TableSuppressNode
   | StateStoreNode;

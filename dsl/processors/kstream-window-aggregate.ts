@@ -40,11 +40,53 @@ class KStreamWindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windo
     private readonly initializer: Initializer<VA | null>,
     private readonly aggregator: Aggregator<K, V, VA>,
     private readonly sendOldValues: boolean,
+    private readonly emitsOnWindowClose: boolean,
   ) {}
+
+  /** The close time up to which final results were forwarded (on-window-close only; -1: none yet). */
+  #lastEmitCloseTimeMs = -1;
 
   init(context: ProcessorContext<Windowed<K>, Change<VA>>): void {
     this.#context = context;
     this.#store = context.getStateStore<TimestampedWindowStore<K, VA>>(this.storeName);
+    if (this.emitsOnWindowClose) this.#recoverEmitProgress();
+  }
+
+  /**
+   * After a restart, windows that were closed when the store was last written were already forwarded. Kafka Streams
+   * keeps that progress in commit metadata; here it is recomputed from the store: its largest record timestamp is
+   * the stream time this processor had observed (records that changed nothing cannot have advanced it).
+   */
+  #recoverEmitProgress(): void {
+    let maxTimestampMs = -1;
+    const it = this.#store.all();
+    try {
+      for (const { value } of it) if (value.timestampMs > maxTimestampMs) maxTimestampMs = value.timestampMs;
+    } finally {
+      it.close();
+    }
+    if (maxTimestampMs < 0) return;
+    this.#observedStreamTimeMs = maxTimestampMs;
+    this.#lastEmitCloseTimeMs = maxTimestampMs - this.windows.graceMs;
+  }
+
+  /** Forwards, once, each window that closed since the last call: starts in (lastClose - size, close - size]. */
+  #forwardClosedWindows(): void {
+    const closeTimeMs = this.#observedStreamTimeMs - this.windows.graceMs;
+    if (closeTimeMs <= this.#lastEmitCloseTimeMs) return;
+    const { sizeMs } = this.windows;
+    const toMs = closeTimeMs - sizeMs;
+    const fromMs = this.#lastEmitCloseTimeMs < 0 ? 0 : this.#lastEmitCloseTimeMs - sizeMs + 1;
+    this.#lastEmitCloseTimeMs = closeTimeMs;
+    if (toMs < fromMs || toMs < 0) return;
+    const it = this.#store.fetchAll(Math.max(0, fromMs), toMs);
+    try {
+      for (const { key, value } of it) {
+        this.#context.forward(new Record<Windowed<K>, Change<VA>>(key, { newValue: value.value, oldValue: null }, value.timestampMs));
+      }
+    } finally {
+      it.close();
+    }
   }
 
   process(record: Record<K, V>): void {
@@ -55,6 +97,8 @@ class KStreamWindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windo
     }
     const timestampMs = record.timestampMs;
     if (timestampMs > this.#observedStreamTimeMs) this.#observedStreamTimeMs = timestampMs;
+    // Before the writes: this record only touches open windows, and a closed one may expire from the store on a put.
+    if (this.emitsOnWindowClose) this.#forwardClosedWindows();
     const { sizeMs, advanceMs, graceMs } = this.windows;
     const closeTimeMs = this.#observedStreamTimeMs - graceMs;
     // Iterate starts without allocating the window list (windowsFor semantics).
@@ -76,6 +120,7 @@ class KStreamWindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windo
       // A reduce's initializer gives null: its aggregator then takes the first value as is.
       const next = this.aggregator(key, record.value, oldValue as VA);
       this.#store.put(key, { value: next, timestampMs: newTimestampMs }, startMs);
+      if (this.emitsOnWindowClose) continue;
       const change: Change<VA> = { newValue: next, oldValue: this.sendOldValues ? oldValue : null };
       this.#context.forward(new Record<Windowed<K>, Change<VA>>({ key, window: timeWindow(startMs, endMs) }, change, newTimestampMs, record.headers));
     }
@@ -89,7 +134,9 @@ class KStreamWindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windo
  * `aggregator(key, value, aggregate)`; the result (timestamped with the window's largest record timestamp) is stored
  * and forwarded as `Change(new, old)` keyed by `Windowed<K>` (old only with `sendOldValues`; for a new window the old
  * value is the initializer's, as in Kafka Streams). Records with a null key or value, and each closed window a record
- * falls into, count as dropped.
+ * falls into, count as dropped. With `emitsOnWindowClose` (`EmitStrategy.onWindowClose()`) updates are not forwarded;
+ * instead, whenever the close time (observed stream time - grace) advances, every window that closed since is read
+ * from the store and forwarded once with its final aggregate (old value `null`), in the store's order.
  *
  * @example
  * ```ts
@@ -102,6 +149,7 @@ export function kstreamWindowAggregate<K, V, VA>(
   initializer: Initializer<VA | null>,
   aggregator: Aggregator<K, V, VA>,
   sendOldValues: boolean,
+  emitsOnWindowClose = false,
 ): ProcessorSupplier<K, V, Windowed<K>, Change<VA>> {
-  return () => new KStreamWindowAggregateProcessor(storeName, windows, initializer, aggregator, sendOldValues);
+  return () => new KStreamWindowAggregateProcessor(storeName, windows, initializer, aggregator, sendOldValues, emitsOnWindowClose);
 }
