@@ -24,11 +24,16 @@ export type { LineWriter } from '../dsl/options/printed.js';
 export type { TopologyConfig, Optimization } from '../dsl/topology-config.js';
 export { changeSerde } from '../dsl/change.js';
 export type { Change } from '../dsl/change.js';
-export type { Predicate, ValueMapper, KeyValueMapper, ForeachAction, Initializer, Aggregator, Reducer, Merger } from '../dsl/functions.js';
+export type { Predicate, ValueMapper, KeyValueMapper, ForeachAction, Initializer, Aggregator, Reducer, Merger, ValueJoiner } from '../dsl/functions.js';
 export { TimeWindows } from '../dsl/windows/time-windows.js';
 export { SlidingWindows } from '../dsl/windows/sliding-windows.js';
 export { SessionWindows } from '../dsl/windows/session-windows.js';
 export { WindowedSerdes } from '../dsl/windowed-serdes.js';
+export { JoinWindows } from '../dsl/windows/join-windows.js';
+export { Joined } from '../dsl/options/joined.js';
+export { Suppressed, BufferConfig } from '../dsl/options/suppressed.js';
+export type { StrictBufferConfig, BufferFullStrategy, SuppressionKind } from '../dsl/options/suppressed.js';
+export { EmitStrategy } from '../dsl/emit-strategy.js';
 export type { TimeWindowedKStream } from '../dsl/time-windowed-kstream.js';
 export type { SessionWindowedKStream } from '../dsl/session-windowed-kstream.js';
 

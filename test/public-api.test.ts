@@ -7,6 +7,11 @@ describe('the package face (src/index.ts)', () => {
     expect(Object.keys(api).sort()).toEqual(
       [
         'Branched',
+        'BufferConfig',
+        'EmitStrategy',
+        'JoinWindows',
+        'Joined',
+        'Suppressed',
         'Broker',
         'Consumed',
         'Grouped',
