@@ -209,8 +209,9 @@ export class KafkaStreams {
         partitionsOf.set(s.id, Math.max(...ns));
         for (const t of s.sinkTopics) {
           if (counts.has(t)) continue;
-          // Repartitioned.withNumberOfPartitions wins over the writer's partition count.
-          const n = this.#requestedPartitions.get(t)?.numberOfPartitions ?? Math.max(...ns);
+          // Repartitioned.withNumberOfPartitions wins; else a repartition topic read beside other (co-partitioned)
+          // sources takes their partition count, as Kafka Streams does; else the writer's.
+          const n = this.#requestedPartitions.get(t)?.numberOfPartitions ?? coPartitionedCount(subs, t, counts) ?? Math.max(...ns);
           await admin.createTopics([{ topic: t, numPartitions: n }]);
           existing.add(t);
           counts.set(t, n);
@@ -314,3 +315,20 @@ function ensureDir(dir: string): string {
 }
 
 import { mkdirSync } from 'node:fs';
+
+/** The largest known partition count of the other source topics read together with `topic`, if any. */
+export function coPartitionedCount(
+  subs: readonly { readonly sourceTopics: readonly string[] }[],
+  topic: string,
+  counts: ReadonlyMap<string, number>,
+): number | undefined {
+  let n: number | undefined;
+  for (const s of subs) {
+    if (!s.sourceTopics.includes(topic)) continue;
+    for (const other of s.sourceTopics) {
+      const c = other === topic ? undefined : counts.get(other);
+      if (c !== undefined) n = Math.max(n ?? 0, c);
+    }
+  }
+  return n;
+}

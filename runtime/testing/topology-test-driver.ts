@@ -18,6 +18,7 @@ import type { ReadOnlyWindowStore } from '../../src/state/window-store.js';
 import type { ReadOnlySessionStore } from '../../src/state/session-store.js';
 import { RecordCollector } from '../record-collector.js';
 import { runningTopology } from '../running-topology.js';
+import { coPartitionedCount } from '../kafka-streams.js';
 import { StreamTask } from '../stream-task.js';
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from '../streams-config.js';
 import { TestInputTopic, TestOutputTopic } from './test-topics.js';
@@ -196,7 +197,9 @@ export class TopologyTestDriver {
           throw new StreamsError('TOPOLOGY_INVALID', `sub-topology ${s.id} reads co-partitioned topics with different partition counts: ${s.sourceTopics.map((t, i) => `${t}=${ns[i]}`).join(', ')}`);
         }
         partitionsOf.set(s.id, ns[0] ?? 1);
-        for (const t of s.sinkTopics) if (!counts.has(t)) counts.set(t, this.#repartitionCounts.get(t)?.numberOfPartitions ?? ns[0] ?? 1);
+        for (const t of s.sinkTopics) {
+          if (!counts.has(t)) counts.set(t, this.#repartitionCounts.get(t)?.numberOfPartitions ?? coPartitionedCount(subs, t, counts) ?? ns[0] ?? 1);
+        }
       }
     }
     for (const [t, n] of counts) if (!this.broker.hasTopic(t)) this.broker.createTopic(t, n);
