@@ -2,11 +2,25 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BytesBTree } from './bytes-b-tree.js';
 import { compareBytes, prefixEnd } from './compare-bytes.js';
+import { keyPrefix } from './key-prefix-search.js';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
-/** Walks the leaf chain both ways and checks order, size and the first/last pointers. */
+interface AnyNode {
+  keys: Uint8Array[];
+  prefixes: number[];
+  children?: AnyNode[];
+}
+
+/** Checks that every node, inner or leaf, holds the prefix of each of its keys, in the same position. */
+function checkPrefixes(node: AnyNode): void {
+  expect(node.prefixes).toEqual(node.keys.map(keyPrefix));
+  for (const child of node.children ?? []) checkPrefixes(child);
+}
+
+/** Walks the leaf chain both ways and checks order, size, the first/last pointers, and every node's prefixes. */
 function checkLeaves(tree: BytesBTree<number>): string[] {
+  checkPrefixes(tree.root as unknown as AnyNode);
   const forward: string[] = [];
   let previous: Uint8Array | null = null;
   for (let leaf: typeof tree.first | null = tree.first; leaf !== null; leaf = leaf.next) {
@@ -90,6 +104,32 @@ describe('BytesBTree', () => {
         },
       ),
       { numRuns: 60 },
+    );
+  });
+
+  it.each([3, 64])('agrees with a sorted model for keys of any length that share prefixes (node size %i)', (nodeSize) => {
+    // Lengths 0..7 over bytes at the padding and sign edges: many keys tie on their first four bytes.
+    const varied = fc.array(fc.constantFrom(0x00, 0x01, 0x80, 0xff), { maxLength: 7 }).map((a) => Buffer.from(a));
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.boolean(), varied), { maxLength: 300 }), (ops) => {
+        const tree = new BytesBTree<number>(nodeSize);
+        const model = new Map<string, number>();
+        ops.forEach(([isSet, k], i) => {
+          const kh = hex(k);
+          if (isSet) {
+            expect(tree.set(k, i)).toBe(model.get(kh));
+            model.set(kh, i);
+          } else {
+            expect(tree.delete(Buffer.from(k))).toBe(model.get(kh));
+            model.delete(kh);
+          }
+        });
+        const sorted = [...model.keys()].map((kh) => Buffer.from(kh, 'hex')).sort(Buffer.compare).map(hex);
+        expect(checkLeaves(tree)).toEqual(sorted);
+        for (const [kh, v] of model) expect(tree.get(Buffer.from(kh, 'hex'))).toBe(v);
+        for (const [, k] of ops) expect(tree.get(k)).toBe(model.get(hex(k)));
+      }),
+      { numRuns: 100 },
     );
   });
 

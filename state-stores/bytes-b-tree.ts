@@ -3,11 +3,15 @@
  * O(log n) and a range scan costs O(log n + entries). Shared by the in-memory engine and the caching layer.
  */
 import { compareBytes } from './compare-bytes.js';
+import { compareTied, keyPrefix, lowerBound, upperBound } from './key-prefix-search.js';
 
 const DEFAULT_NODE_SIZE = 64;
 
+// Every node keeps, beside its keys, each key's first four bytes as a number (see keyPrefix): a search compares
+// those numbers, held in one packed array, and reads a key's bytes only when the prefixes tie.
 class Leaf<V> {
   keys: Uint8Array[] = [];
+  prefixes: number[] = [];
   values: V[] = [];
   next: Leaf<V> | null = null;
   prev: Leaf<V> | null = null;
@@ -16,34 +20,11 @@ class Leaf<V> {
 class Inner<V> {
   // keys[i] separates children[i] (keys below it) from children[i + 1] (keys at or above it).
   keys: Uint8Array[] = [];
+  prefixes: number[] = [];
   children: Array<Inner<V> | Leaf<V>> = [];
 }
 
 type Node<V> = Inner<V> | Leaf<V>;
-
-/** Index of the first key >= `key` (or keys.length). */
-function lowerBound(keys: readonly Uint8Array[], key: Uint8Array): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareBytes(keys[mid]!, key) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-/** Index of the first key > `key` (or keys.length). */
-function upperBound(keys: readonly Uint8Array[], key: Uint8Array): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (compareBytes(keys[mid]!, key) <= 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
 
 /**
  * An ordered map over `Uint8Array` keys in unsigned lexicographic order (see `compareBytes`).
@@ -74,7 +55,7 @@ export class BytesBTree<V> {
   #version = 0;
   // Set by #insert: the value replaced, or undefined when the key was new.
   #replaced: V | undefined = undefined;
-  #split: { key: Uint8Array; node: Node<V> } | null = null;
+  #split: { key: Uint8Array; prefix: number; node: Node<V> } | null = null;
 
   /** @param nodeSize - the most keys in a leaf and children of an inner node (at least 3; small sizes are for tests). */
   constructor(nodeSize = DEFAULT_NODE_SIZE) {
@@ -95,21 +76,23 @@ export class BytesBTree<V> {
 
   /** The value of `key`, or `undefined`. */
   get(key: Uint8Array): V | undefined {
-    const leaf = this.#findLeaf(key);
+    const prefix = keyPrefix(key);
+    const leaf = this.#findLeaf(key, prefix);
     const keys = leaf.keys;
-    const i = lowerBound(keys, key);
-    return i < keys.length && compareBytes(keys[i]!, key) === 0 ? leaf.values[i] : undefined;
+    const i = lowerBound(keys, leaf.prefixes, key, prefix);
+    return i < keys.length && leaf.prefixes[i] === prefix && compareTied(keys[i]!, key) === 0 ? leaf.values[i] : undefined;
   }
 
   /** Sets `key` to `value`; returns the value replaced, or `undefined` when the key is new. */
   set(key: Uint8Array, value: V): V | undefined {
     this.#replaced = undefined;
     this.#split = null;
-    const added = this.#insert(this.root, key, value);
-    const split = this.#split as { key: Uint8Array; node: Node<V> } | null;
+    const added = this.#insert(this.root, key, keyPrefix(key), value);
+    const split = this.#split as { key: Uint8Array; prefix: number; node: Node<V> } | null;
     if (split !== null) {
       const root = new Inner<V>();
       root.keys.push(split.key);
+      root.prefixes.push(split.prefix);
       root.children.push(this.root, split.node);
       this.root = root;
       this.#split = null;
@@ -126,20 +109,22 @@ export class BytesBTree<V> {
 
   /** Removes `key`; returns its value, or `undefined` when it was absent. */
   delete(key: Uint8Array): V | undefined {
+    const prefix = keyPrefix(key);
     const path: Inner<V>[] = [];
     const indexes: number[] = [];
     let node = this.root;
     while (node instanceof Inner) {
-      const ci = upperBound(node.keys, key);
+      const ci = upperBound(node.keys, node.prefixes, key, prefix);
       path.push(node);
       indexes.push(ci);
       node = node.children[ci]!;
     }
     const leaf = node;
-    const i = lowerBound(leaf.keys, key);
-    if (i >= leaf.keys.length || compareBytes(leaf.keys[i]!, key) !== 0) return undefined;
+    const i = lowerBound(leaf.keys, leaf.prefixes, key, prefix);
+    if (i >= leaf.keys.length || leaf.prefixes[i] !== prefix || compareTied(leaf.keys[i]!, key) !== 0) return undefined;
     const old = leaf.values[i]!;
     leaf.keys.splice(i, 1);
+    leaf.prefixes.splice(i, 1);
     leaf.values.splice(i, 1);
     this.#size--;
     this.#version++;
@@ -174,58 +159,68 @@ export class BytesBTree<V> {
     return new BTreeCursor(this, from, fromInclusive, to, toInclusive, reverse);
   }
 
-  #findLeaf(key: Uint8Array): Leaf<V> {
+  #findLeaf(key: Uint8Array, prefix: number): Leaf<V> {
     let node = this.root;
-    while (node instanceof Inner) node = node.children[upperBound(node.keys, key)]!;
+    while (node instanceof Inner) node = node.children[upperBound(node.keys, node.prefixes, key, prefix)]!;
     return node;
   }
 
   /** @internal Positions at the first key >= key (> key when not inclusive); index may equal leaf length. */
   seekCeiling(key: Uint8Array, inclusive: boolean): { leaf: Leaf<V>; index: number } {
-    const leaf = this.#findLeaf(key);
-    return { leaf, index: inclusive ? lowerBound(leaf.keys, key) : upperBound(leaf.keys, key) };
+    const prefix = keyPrefix(key);
+    const leaf = this.#findLeaf(key, prefix);
+    const index = (inclusive ? lowerBound : upperBound)(leaf.keys, leaf.prefixes, key, prefix);
+    return { leaf, index };
   }
 
   /** @internal Positions at the last key <= key (< key when not inclusive); index may be -1. */
   seekFloor(key: Uint8Array, inclusive: boolean): { leaf: Leaf<V>; index: number } {
-    const leaf = this.#findLeaf(key);
-    return { leaf, index: (inclusive ? upperBound(leaf.keys, key) : lowerBound(leaf.keys, key)) - 1 };
+    const prefix = keyPrefix(key);
+    const leaf = this.#findLeaf(key, prefix);
+    const index = (inclusive ? upperBound : lowerBound)(leaf.keys, leaf.prefixes, key, prefix) - 1;
+    return { leaf, index };
   }
 
   // Returns true when the key was added; a split of `node` is left in #split.
-  #insert(node: Node<V>, key: Uint8Array, value: V): boolean {
+  #insert(node: Node<V>, key: Uint8Array, prefix: number, value: V): boolean {
     if (node instanceof Leaf) {
       const keys = node.keys;
-      const i = lowerBound(keys, key);
-      if (i < keys.length && compareBytes(keys[i]!, key) === 0) {
+      const prefixes = node.prefixes;
+      const i = lowerBound(keys, prefixes, key, prefix);
+      if (i < keys.length && prefixes[i] === prefix && compareTied(keys[i]!, key) === 0) {
         this.#replaced = node.values[i];
         node.values[i] = value;
         return false;
       }
       if (i === keys.length) {
         keys.push(key);
+        prefixes.push(prefix);
         node.values.push(value);
       } else {
         keys.splice(i, 0, key);
+        prefixes.splice(i, 0, prefix);
         node.values.splice(i, 0, value);
       }
       if (keys.length > this.#nodeSize) this.#splitLeaf(node);
       return true;
     }
-    const ci = upperBound(node.keys, key);
-    const added = this.#insert(node.children[ci]!, key, value);
+    const ci = upperBound(node.keys, node.prefixes, key, prefix);
+    const added = this.#insert(node.children[ci]!, key, prefix, value);
     const split = this.#split;
     if (split !== null) {
       node.keys.splice(ci, 0, split.key);
+      node.prefixes.splice(ci, 0, split.prefix);
       node.children.splice(ci + 1, 0, split.node);
       this.#split = null;
       if (node.children.length > this.#nodeSize) {
         const mid = node.keys.length >>> 1;
         const right = new Inner<V>();
         right.keys = node.keys.slice(mid + 1);
+        right.prefixes = node.prefixes.slice(mid + 1);
         right.children = node.children.slice(mid + 1);
-        this.#split = { key: node.keys[mid]!, node: right };
+        this.#split = { key: node.keys[mid]!, prefix: node.prefixes[mid]!, node: right };
         node.keys.length = mid;
+        node.prefixes.length = mid;
         node.children.length = mid + 1;
       }
     }
@@ -236,8 +231,10 @@ export class BytesBTree<V> {
     const mid = leaf.keys.length >>> 1;
     const right = new Leaf<V>();
     right.keys = leaf.keys.slice(mid);
+    right.prefixes = leaf.prefixes.slice(mid);
     right.values = leaf.values.slice(mid);
     leaf.keys.length = mid;
+    leaf.prefixes.length = mid;
     leaf.values.length = mid;
     right.next = leaf.next;
     right.prev = leaf;
@@ -245,7 +242,7 @@ export class BytesBTree<V> {
     else this.last = right;
     leaf.next = right;
     this.#leafCount++;
-    this.#split = { key: right.keys[0]!, node: right };
+    this.#split = { key: right.keys[0]!, prefix: right.prefixes[0]!, node: right };
   }
 
   #removeEmptyLeaf(leaf: Leaf<V>, path: Inner<V>[], indexes: number[]): void {
@@ -260,6 +257,7 @@ export class BytesBTree<V> {
       const ci = indexes[level]!;
       parent.children.splice(ci, 1);
       parent.keys.splice(ci === 0 ? 0 : ci - 1, 1);
+      parent.prefixes.splice(ci === 0 ? 0 : ci - 1, 1);
       if (parent.children.length > 0) break;
     }
     let root = this.root;
@@ -269,10 +267,12 @@ export class BytesBTree<V> {
 
   #rebuild(): void {
     const keys: Uint8Array[] = [];
+    const prefixes: number[] = [];
     const values: V[] = [];
     for (let leaf: Leaf<V> | null = this.first; leaf !== null; leaf = leaf.next) {
       for (let i = 0; i < leaf.keys.length; i++) {
         keys.push(leaf.keys[i]!);
+        prefixes.push(leaf.prefixes[i]!);
         values.push(leaf.values[i]!);
       }
     }
@@ -281,6 +281,7 @@ export class BytesBTree<V> {
     for (let start = 0; start < keys.length || start === 0; start += this.#bulkFill) {
       const leaf = new Leaf<V>();
       leaf.keys = keys.slice(start, start + this.#bulkFill);
+      leaf.prefixes = prefixes.slice(start, start + this.#bulkFill);
       leaf.values = values.slice(start, start + this.#bulkFill);
       leaf.prev = prev;
       if (prev !== null) prev.next = leaf;
@@ -295,7 +296,11 @@ export class BytesBTree<V> {
       for (let start = 0; start < level.length; start += this.#bulkFill) {
         const inner = new Inner<V>();
         inner.children = level.slice(start, start + this.#bulkFill);
-        for (let c = 1; c < inner.children.length; c++) inner.keys.push(smallestKey(inner.children[c]!));
+        for (let c = 1; c < inner.children.length; c++) {
+          const smallest = smallestKey(inner.children[c]!);
+          inner.keys.push(smallest);
+          inner.prefixes.push(keyPrefix(smallest));
+        }
         parents.push(inner);
       }
       level = parents;

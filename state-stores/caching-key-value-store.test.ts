@@ -146,4 +146,35 @@ describe('CachingKeyValueStore', () => {
     store.flush();
     expect(seen).toEqual(['a=1', 'z=from-listener']);
   });
+
+  it('reads the right entries through a lookup array the caller rewrites between calls, in the cache and the engine', () => {
+    const { store, engine } = stack(1 << 20);
+    store.put(b('aa'), b('1'));
+    store.put(b('bb'), b('2'));
+    store.flush();
+    const scratch = b('aa');
+    for (const reader of [store, engine]) {
+      scratch.write('aa');
+      expect(str(reader.get(scratch))).toBe('1');
+      scratch.write('bb');
+      expect(str(reader.get(scratch))).toBe('2');
+      scratch.write('cc');
+      expect(reader.get(scratch)).toBeNull();
+    }
+  });
+
+  it('keeps its byte count exact through overwrites, tombstones and flushes', () => {
+    // Each entry charges its key and value bytes plus 64.
+    const { store } = stack(1 << 20);
+    for (const k of ['a', 'b', 'c']) store.put(b(k), b('1'));
+    expect([store.cachedEntries, store.cachedBytes]).toEqual([3, 3 * 66]);
+    store.put(b('a'), b('1234'));
+    expect(store.cachedBytes).toBe(2 * 66 + 69);
+    store.put(b('a'), null);
+    expect(store.cachedBytes).toBe(2 * 66 + 65);
+    store.flush(); // the tombstone of a key the engine never had is dropped
+    expect([store.cachedEntries, store.cachedBytes]).toEqual([2, 2 * 66]);
+    store.put(b('b'), b('22'));
+    expect(store.cachedBytes).toBe(66 + 67);
+  });
 });

@@ -8,27 +8,31 @@ import type { StateStore, StateStoreContext } from '../src/state/state-store.js'
 import { AbstractKeyValueIterator, emptyIterator } from './abstract-key-value-iterator.js';
 import { BytesBTree } from './bytes-b-tree.js';
 import type { BTreeCursor } from './bytes-b-tree.js';
+import { BytesHashIndex } from './bytes-hash-index.js';
+import type { HashIndexed } from './bytes-hash-index.js';
 import { compareBytes, prefixEnd } from './compare-bytes.js';
 import { DelegatingStateStoreContext } from './delegating-state-store-context.js';
 
-// Bytes charged per entry on top of its key and value: object, tree slot and list links, roughly.
+// Bytes charged per entry on top of its key and value: object, tree slot, hash bucket and list links, roughly.
 const ENTRY_OVERHEAD_BYTES = 64;
 
-class CacheEntry {
+class CacheEntry implements HashIndexed<CacheEntry> {
+  hash = 0;
+  hashNext: CacheEntry | null = null;
   lruPrev: CacheEntry | null = null;
   lruNext: CacheEntry | null = null;
   dirtyPrev: CacheEntry | null = null;
   dirtyNext: CacheEntry | null = null;
   dirty = false;
+  /** What the entry charges against the budget; kept up to date so eviction need not touch the key and value. */
+  sizeBytes: number;
 
   constructor(
     readonly key: Uint8Array,
     public value: Uint8Array | null,
     public timestampMs: number,
-  ) {}
-
-  get sizeBytes(): number {
-    return this.key.length + (this.value === null ? 0 : this.value.length) + ENTRY_OVERHEAD_BYTES;
+  ) {
+    this.sizeBytes = key.length + (value === null ? 0 : value.length) + ENTRY_OVERHEAD_BYTES;
   }
 }
 
@@ -70,7 +74,9 @@ export interface CachingOptions {
  * ```
  */
 export class CachingKeyValueStore implements BytesKeyValueStore {
+  // Every entry is in both: the tree orders them for ranges, the index finds them for point reads and writes.
   readonly #tree = new BytesBTree<CacheEntry>();
+  readonly #index = new BytesHashIndex<CacheEntry>();
   #lruHead: CacheEntry | null = null;
   #lruTail: CacheEntry | null = null;
   #dirtyHead: CacheEntry | null = null;
@@ -127,7 +133,7 @@ export class CachingKeyValueStore implements BytesKeyValueStore {
 
   get(key: Uint8Array): Uint8Array | null {
     this.#assertOpen();
-    const entry = this.#tree.get(key);
+    const entry = this.#index.get(key);
     if (entry !== undefined) {
       this.#touch(entry);
       return entry.value;
@@ -207,6 +213,7 @@ export class CachingKeyValueStore implements BytesKeyValueStore {
     if (this.#closed) return;
     this.#closed = true;
     this.#tree.clear();
+    this.#index.clear();
     this.#lruHead = this.#lruTail = this.#dirtyHead = this.#dirtyTail = null;
     this.#dirtyCount = 0;
     this.#bytes = 0;
@@ -229,15 +236,16 @@ export class CachingKeyValueStore implements BytesKeyValueStore {
 
   #write(key: Uint8Array, value: Uint8Array | null): void {
     const timestampMs = this.#context!.recordTimestampMs;
-    const entry = this.#tree.get(key);
+    const entry = this.#index.get(key);
     if (entry === undefined) {
       this.#insert(key, value, timestampMs, true);
       return;
     }
-    this.#bytes -= entry.sizeBytes;
+    const sizeBytes = entry.key.length + (value === null ? 0 : value.length) + ENTRY_OVERHEAD_BYTES;
+    this.#bytes += sizeBytes - entry.sizeBytes;
+    entry.sizeBytes = sizeBytes;
     entry.value = value;
     entry.timestampMs = timestampMs;
-    this.#bytes += entry.sizeBytes;
     this.#touch(entry);
     if (entry.dirty) this.#unlinkDirty(entry);
     this.#appendDirty(entry);
@@ -246,6 +254,7 @@ export class CachingKeyValueStore implements BytesKeyValueStore {
   #insert(key: Uint8Array, value: Uint8Array | null, timestampMs: number, dirty: boolean): void {
     const entry = new CacheEntry(key, value, timestampMs);
     this.#tree.set(key, entry);
+    this.#index.add(entry);
     this.#bytes += entry.sizeBytes;
     entry.lruPrev = this.#lruTail;
     if (this.#lruTail !== null) this.#lruTail.lruNext = entry;
@@ -255,7 +264,7 @@ export class CachingKeyValueStore implements BytesKeyValueStore {
   }
 
   #evictIfNeeded(): void {
-    if (this.#evicting) return;
+    if (this.#bytes <= this.#maxBytes || this.#evicting) return;
     this.#evicting = true;
     try {
       while (this.#bytes > this.#maxBytes && this.#lruHead !== null) {
@@ -290,8 +299,9 @@ export class CachingKeyValueStore implements BytesKeyValueStore {
 
   #remove(entry: CacheEntry): void {
     // A listener may have rewritten or removed the entry meanwhile; remove only this very object.
-    if (this.#tree.get(entry.key) !== entry) return;
+    if (this.#index.get(entry.key) !== entry) return;
     this.#tree.delete(entry.key);
+    this.#index.remove(entry);
     this.#bytes -= entry.sizeBytes;
     if (entry.dirty) this.#unlinkDirty(entry);
     const { lruPrev, lruNext } = entry;

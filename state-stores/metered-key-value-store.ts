@@ -38,6 +38,9 @@ export interface KeyValueStoreMetrics {
 
 type MutableMetrics = { -readonly [K in keyof KeyValueStoreMetrics]: number };
 
+// The last key before any was serialized: module-private, so no caller's key is ever the same value.
+const NO_KEY: unknown = Object.freeze({});
+
 /**
  * A typed {@link KeyValueStore} over a {@link BytesKeyValueStore}: keys and values are serialized with the store's
  * serdes, using the changelog topic name as the serdes' topic (as Kafka Streams does), and every call is counted in
@@ -45,6 +48,10 @@ type MutableMetrics = { -readonly [K in keyof KeyValueStoreMetrics]: number };
  *
  * A key that serializes to `null` throws `StreamsError('SERDE_FAILED')`; a value that serializes to `null` deletes
  * the key. `setFlushListener` passes a typed listener down to the caching layer, if there is one.
+ *
+ * The bytes of the last primitive key (string, number or bigint) are reused while the next call has the same key
+ * (`Object.is`), so get-then-put of one key serializes it once: key serdes must be deterministic (every built-in
+ * one is). Object keys are serialized on every call.
  *
  * @example
  * ```ts
@@ -58,6 +65,8 @@ type MutableMetrics = { -readonly [K in keyof KeyValueStoreMetrics]: number };
 export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedStateStore<K, V> {
   readonly #metrics: MutableMetrics = { gets: 0, puts: 0, putIfAbsents: 0, putAlls: 0, deletes: 0, scans: 0, flushes: 0 };
   #topic: string;
+  #lastKey: unknown = NO_KEY;
+  #lastKeyBytes: Uint8Array = EMPTY_BYTES;
 
   constructor(
     private readonly inner: BytesKeyValueStore,
@@ -88,6 +97,7 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSt
 
   init(context: StateStoreContext, root: StateStore): void {
     this.#topic = changelogTopicName(context.applicationId, this.inner.name);
+    this.#lastKey = NO_KEY;
     this.inner.init(context, root);
   }
 
@@ -175,9 +185,16 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSt
   }
 
   #keyBytes(key: K): Uint8Array {
+    // Only primitives are remembered, so an object key never matches (Object.is also keeps -0 apart from 0).
+    if (Object.is(key, this.#lastKey)) return this.#lastKeyBytes;
     const bytes = this.keySerde.serialize(this.#topic, key);
     if (bytes === null) {
       throw new StreamsError('SERDE_FAILED', `state store "${this.name}": a key must not be null`, { topic: this.#topic });
+    }
+    const type = typeof key;
+    if (type === 'string' || type === 'number' || type === 'bigint') {
+      this.#lastKey = key;
+      this.#lastKeyBytes = bytes;
     }
     return bytes;
   }
@@ -198,6 +215,8 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSt
     return new TypedIterator(bytes, this.keySerde, this.valueSerde, this.#topic);
   }
 }
+
+const EMPTY_BYTES = new Uint8Array(0);
 
 class TypedIterator<K, V> extends AbstractKeyValueIterator<K, V> {
   constructor(

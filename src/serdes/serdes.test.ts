@@ -474,3 +474,89 @@ describe('serdeFrom', () => {
     expect(expectSerdeFailed(() => failing.deserialize(T, Buffer.alloc(5)), 'Point', '5 bytes').cause).toBe(boom);
   });
 });
+
+describe('String and BigInt fast paths write and read the same bytes as the general paths', () => {
+  const strings = Serdes.String();
+  const bigints = Serdes.BigInt();
+  // Short strings (the JS paths) and a little longer (the native ones), mixing ASCII with 2-, 3- and 4-byte
+  // characters and lone surrogates, so the switch from one path to the other happens at every position.
+  const unit = fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom('a', 'Z', '0', ' ', '\u0000', '\u007f') },
+    { weight: 1, arbitrary: fc.constantFrom('\u0080', 'é', '\u07ff', '\u0800', '€', '\uffff', '😀', '\uD800', '\uDFFF') },
+  );
+  const mixed = fc.array(unit, { maxLength: 24 }).map((units) => units.join(''));
+  const encoder = new TextEncoder();
+
+  test.prop([mixed])('String writes the UTF-8 of TextEncoder (lone surrogates as EF BF BD) into a Buffer of its own', (s) => {
+    const bytes = strings.serialize(T, s)!;
+    expect(Buffer.isBuffer(bytes)).toBe(true);
+    expect(hex(bytes)).toBe(Buffer.from(encoder.encode(s)).toString('hex'));
+    expect(bytes.byteLength).toBe(Buffer.byteLength(s, 'utf8'));
+    expect(strings.deserialize(T, bytes)).toBe(wellFormed(s));
+  });
+
+  it('String returns fresh bytes each time: a later serialization does not overwrite an earlier one', () => {
+    const first = strings.serialize(T, 'first')!;
+    const second = strings.serialize(T, 'other')!;
+    const third = strings.serialize(T, 'firsté')!;
+    expect(Buffer.from(first).toString()).toBe('first');
+    expect(Buffer.from(second).toString()).toBe('other');
+    expect(Buffer.from(third).toString()).toBe('firsté');
+  });
+
+  it('String handles every length across the short/long boundaries, with a non-ASCII char at every position', () => {
+    const ascii = 'abcdefghijklmnopqrstuvwxyz0123456789';
+    for (let length = 0; length <= ascii.length; length++) {
+      const variants = [ascii.slice(0, length)];
+      for (let at = 0; at < length; at++) variants.push(`${ascii.slice(0, at)}é${ascii.slice(at + 1, length)}`);
+      for (const s of variants) {
+        const bytes = strings.serialize(T, s)!;
+        expect(hex(bytes)).toBe(Buffer.from(s, 'utf8').toString('hex'));
+        expect(strings.deserialize(T, bytes)).toBe(s);
+        expect(strings.deserialize(T, offsetView(bytes))).toBe(s);
+      }
+    }
+  });
+
+  it('String writes and reads the empty string as zero bytes', () => {
+    expect(strings.serialize(T, '')!.byteLength).toBe(0);
+    expect(strings.deserialize(T, new Uint8Array(0))).toBe('');
+  });
+
+  // Mostly ASCII bytes with a few high ones, lengths across the short/long boundary.
+  const byte = fc.oneof({ weight: 5, arbitrary: fc.integer({ min: 0, max: 0x7f }) }, { weight: 1, arbitrary: fc.integer({ min: 0x80, max: 0xff }) });
+  test.prop([fc.array(byte, { maxLength: 20 })])('String reads any bytes as Buffer#toString does, from plain views too', (b) => {
+    const bytes = Uint8Array.from(b);
+    const expected = Buffer.from(bytes).toString('utf8');
+    expect(strings.deserialize(T, bytes)).toBe(expected);
+    expect(strings.deserialize(T, offsetView(bytes))).toBe(expected);
+  });
+
+  // Around the edges of the safe-integer fast path (|n| < 2^53) and of the 32-bit halves.
+  const edges = [0n, 1n, 2n ** 31n, 2n ** 32n, 2n ** 52n, 2n ** 53n, 2n ** 54n, 2n ** 62n, 2n ** 63n - 1n];
+  const nearEdge = fc
+    .tuple(fc.constantFrom(...edges), fc.integer({ min: -3, max: 3 }), fc.boolean())
+    .map(([edge, delta, negative]) => (negative ? -edge : edge) + BigInt(delta))
+    .filter((n) => n >= -(2n ** 63n) && n <= 2n ** 63n - 1n);
+  test.prop([fc.oneof(nearEdge, fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }))])(
+    'BigInt writes writeBigInt64BE’s bytes and reads them back, near 2^53 and beyond, negative too',
+    (n) => {
+      const expected = Buffer.alloc(8);
+      expected.writeBigInt64BE(n, 0);
+      const bytes = bigints.serialize(T, n)!;
+      expect(hex(bytes)).toBe(expected.toString('hex'));
+      expect(bigints.deserialize(T, bytes)).toBe(n);
+      expect(bigints.deserialize(T, offsetView(bytes))).toBe(n);
+    },
+  );
+
+  // High words at the edges of [-2^21, 2^21) and anywhere, with any low word.
+  const highWord = fc.oneof(fc.integer({ min: -0x20_0002, max: -0x1f_fffe }), fc.integer({ min: 0x1f_fffe, max: 0x20_0001 }), fc.integer());
+  test.prop([highWord, fc.integer({ min: 0, max: 0xffff_ffff })])('BigInt reads any 8 bytes as readBigInt64BE does', (high, low) => {
+    const bytes = Buffer.alloc(8);
+    bytes.writeInt32BE(high, 0);
+    bytes.writeUInt32BE(low, 4);
+    expect(bigints.deserialize(T, bytes)).toBe(bytes.readBigInt64BE(0));
+    expect(bigints.deserialize(T, offsetView(bytes))).toBe(bytes.readBigInt64BE(0));
+  });
+});

@@ -20,6 +20,7 @@ import { Packr, C1 } from 'msgpackr';
 import type { Options } from 'msgpackr';
 import { StreamsError } from '../errors.js';
 import type { Serde } from './serde.js';
+import { decodeUtf8, encodeUtf8 } from './utf8.js';
 
 /** Wraps any Uint8Array as a Buffer over the same memory (no copy), so Buffer's fast readers apply. */
 function asBuffer(data: Uint8Array): Buffer {
@@ -57,13 +58,13 @@ class StringSerde implements Serde<string> {
     if (data === null || data === undefined) return null;
     if (typeof data !== 'string') throw serializeFailure(this.name, topic, `expected a string, got ${typeOf(data)}`);
     // Lone surrogates become U+FFFD (EF BF BD), as TextEncoder does; Java writes '?' (3F) for them instead.
-    return Buffer.from(data, 'utf8');
+    return encodeUtf8(data);
   }
 
   deserialize(_topic: string, data: Uint8Array | null): string | null {
     if (data === null || data === undefined) return null;
     // Invalid UTF-8 sequences decode to U+FFFD, like Java's StringDeserializer; this never fails.
-    return asBuffer(data).toString();
+    return decodeUtf8(data);
   }
 }
 
@@ -112,12 +113,36 @@ class IntegerSerde implements Serde<number> {
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
+const TWO_POW_32 = 0x1_0000_0000;
+// A high word in [-2^21, 2^21) makes |value| <= 2^53: exact as a double, so one BigInt(number) rebuilds it.
+const SAFE_HIGH_MIN = -0x20_0000;
+const SAFE_HIGH_MAX = 0x1f_ffff;
 
 class BigIntSerde implements Serde<bigint> {
   readonly name = 'BigInt';
 
   serialize(topic: string, data: bigint | null): Uint8Array | null {
     if (data === null || data === undefined) return null;
+    if (typeof data === 'bigint') {
+      // Number(data) is a safe integer exactly when |data| < 2^53 (rounding is monotonic): then the two 32-bit words
+      // come from double arithmetic, without the throwaway bigints of writeBigInt64BE.
+      const n = Number(data);
+      if (Number.isSafeInteger(n)) {
+        const high = Math.floor(n / TWO_POW_32);
+        const low = n - high * TWO_POW_32;
+        const out = Buffer.allocUnsafe(8);
+        // Typed-array stores keep the low 8 bits, so shifts of a negative high word give its two's complement.
+        out[0] = high >> 24;
+        out[1] = high >> 16;
+        out[2] = high >> 8;
+        out[3] = high;
+        out[4] = low >>> 24;
+        out[5] = low >>> 16;
+        out[6] = low >>> 8;
+        out[7] = low;
+        return out;
+      }
+    }
     if (typeof data !== 'bigint' || data < INT64_MIN || data > INT64_MAX) {
       const shown = typeof data === 'bigint' ? `${data}n` : typeOf(data);
       throw serializeFailure(this.name, topic, `expected a bigint in the int64 range [-2n**63n, 2n**63n - 1n], got ${shown}`);
@@ -130,6 +155,11 @@ class BigIntSerde implements Serde<bigint> {
   deserialize(topic: string, data: Uint8Array | null): bigint | null {
     if (data === null || data === undefined) return null;
     if (data.byteLength !== 8) throw deserializeFailure(this.name, topic, data, 'expected exactly 8 bytes');
+    const high = (data[0]! << 24) | (data[1]! << 16) | (data[2]! << 8) | data[3]!;
+    if (high >= SAFE_HIGH_MIN && high <= SAFE_HIGH_MAX) {
+      const low = ((data[4]! << 24) | (data[5]! << 16) | (data[6]! << 8) | data[7]!) >>> 0;
+      return BigInt(high * TWO_POW_32 + low);
+    }
     return asBuffer(data).readBigInt64BE(0);
   }
 }
