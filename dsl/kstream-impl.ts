@@ -23,6 +23,8 @@ import { Named } from './options/named.js';
 import type { Printed } from './options/printed.js';
 import type { Produced } from './options/produced.js';
 import type { Repartitioned } from './options/repartitioned.js';
+import type { StreamJoined } from './options/stream-joined.js';
+import { JoinWindows } from './windows/join-windows.js';
 
 /**
  * A stream handle's state: where it is in the graph, its serdes, and whether its key may have changed (then the next
@@ -265,12 +267,126 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     return this.#next<K, VOut>(node, { valueSerde: undefined });
   }
 
-  join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<NonNullable<V>, VT, VR>, joined?: Joined<K, NonNullable<V>, VT>): KStream<K, VR> {
-    return this.#joinTable(table, joiner as ValueJoiner<NonNullable<V>, VT | null, VR>, joined, false);
+  join<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<NonNullable<V>, VT, VR>, joined?: Joined<K, NonNullable<V>, VT>): KStream<K, VR>;
+  join<VO, VR>(
+    otherStream: KStream<K, VO>,
+    joiner: ValueJoiner<NonNullable<V>, NonNullable<VO>, VR>,
+    windows: JoinWindows,
+    streamJoined?: StreamJoined<K, NonNullable<V>, NonNullable<VO>>,
+  ): KStream<K, VR>;
+  join(
+    other: KTable<K, unknown> | KStream<K, unknown>,
+    joiner: ValueJoiner<NonNullable<V>, never, unknown>,
+    third?: Joined<K, NonNullable<V>, unknown> | JoinWindows,
+    streamJoined?: StreamJoined<K, NonNullable<V>, unknown>,
+  ): KStream<K, unknown> {
+    if (third instanceof JoinWindows) return this.#joinStream(other as KStream<K, unknown>, joiner as ValueJoiner<unknown, unknown, unknown>, third, streamJoined, 'inner');
+    return this.#joinTable(other as KTable<K, unknown>, joiner as ValueJoiner<NonNullable<V>, unknown, unknown>, third, false);
   }
 
-  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<NonNullable<V>, VT | null, VR>, joined?: Joined<K, NonNullable<V>, VT>): KStream<K, VR> {
-    return this.#joinTable(table, joiner, joined, true);
+  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<NonNullable<V>, VT | null, VR>, joined?: Joined<K, NonNullable<V>, VT>): KStream<K, VR>;
+  leftJoin<VO, VR>(
+    otherStream: KStream<K, VO>,
+    joiner: ValueJoiner<NonNullable<V>, NonNullable<VO> | null, VR>,
+    windows: JoinWindows,
+    streamJoined?: StreamJoined<K, NonNullable<V>, NonNullable<VO>>,
+  ): KStream<K, VR>;
+  leftJoin(
+    other: KTable<K, unknown> | KStream<K, unknown>,
+    joiner: ValueJoiner<NonNullable<V>, never, unknown>,
+    third?: Joined<K, NonNullable<V>, unknown> | JoinWindows,
+    streamJoined?: StreamJoined<K, NonNullable<V>, unknown>,
+  ): KStream<K, unknown> {
+    if (third instanceof JoinWindows) return this.#joinStream(other as KStream<K, unknown>, joiner as ValueJoiner<unknown, unknown, unknown>, third, streamJoined, 'left');
+    return this.#joinTable(other as KTable<K, unknown>, joiner as ValueJoiner<NonNullable<V>, unknown, unknown>, third, true);
+  }
+
+  outerJoin<VO, VR>(
+    otherStream: KStream<K, VO>,
+    joiner: ValueJoiner<NonNullable<V> | null, NonNullable<VO> | null, VR>,
+    windows: JoinWindows,
+    streamJoined?: StreamJoined<K, NonNullable<V>, NonNullable<VO>>,
+  ): KStream<K, VR> {
+    if (!(windows instanceof JoinWindows)) throw new StreamsError('TOPOLOGY_INVALID', 'outerJoin() needs a KStream and JoinWindows');
+    return this.#joinStream(otherStream as unknown as KStream<K, unknown>, joiner as ValueJoiner<unknown, unknown, unknown>, windows, streamJoined, 'outer') as KStream<K, VR>;
+  }
+
+  /** Kafka Streams' `KStreamImplJoin`: windowed processors, the two join sides, a merge, and their stores. */
+  #joinStream(
+    otherStream: KStream<K, unknown>,
+    joiner: ValueJoiner<unknown, unknown, unknown>,
+    windows: JoinWindows,
+    streamJoined: StreamJoined<K, NonNullable<V>, unknown> | undefined,
+    variant: 'inner' | 'left' | 'outer',
+  ): KStream<K, unknown> {
+    requireFunction(joiner, 'joiner');
+    const { builder } = this.state;
+    if (!(otherStream instanceof KStreamImpl) || otherStream.state.builder !== builder) {
+      throw new StreamsError('TOPOLOGY_INVALID', 'join() needs a KStream made by the same StreamsBuilder');
+    }
+    const other = otherStream as KStreamImpl<K, unknown>;
+    const keySerde = streamJoined?.keySerde ?? this.state.keySerde;
+    const thisValueSerde = streamJoined?.valueSerde ?? this.state.valueSerde;
+    const otherValueSerde = streamJoined?.otherValueSerde ?? other.state.valueSerde;
+    const name = streamJoined?.name;
+    const repartitioned = (side: KStreamImpl<K, unknown>, suffix: string, valueSerde: unknown): number => {
+      if (!side.state.repartitionRequired) return side.state.nodeId;
+      // As Kafka Streams' repartitionForJoin: `<name>-left|right-repartition`, else named after the side's node.
+      const names = repartitionNames(builder, name === undefined ? side.state.name : `${name}${suffix}`);
+      return builder.add({
+        kind: 'repartition',
+        variant: 'optimizable',
+        name: names.sourceName,
+        parents: [side.state.nodeId],
+        ...names,
+        keySerde: erase(keySerde),
+        valueSerde: erase(valueSerde),
+        partitioner: undefined,
+        numberOfPartitions: undefined,
+      }).id;
+    };
+    const thisParent = repartitioned(this as KStreamImpl<K, unknown>, '-left', thisValueSerde);
+    const otherParent = repartitioned(other, '-right', otherValueSerde);
+    const isLeftOuter = variant !== 'inner';
+    const isRightOuter = variant === 'outer';
+    // A given name still burns the generated index, as Kafka Streams' NamedInternal does (names stay stable).
+    const named = (suffix: string, prefix: string): string => {
+      const generated = builder.newProcessorName(prefix);
+      return name === undefined ? generated : `${name}${suffix}`;
+    };
+    const thisWindowedName = named('-this-windowed', 'KSTREAM-WINDOWED-');
+    const otherWindowedName = named('-other-windowed', 'KSTREAM-WINDOWED-');
+    const thisPrefix = isRightOuter ? 'KSTREAM-OUTERTHIS-' : 'KSTREAM-JOINTHIS-';
+    const thisSuffix = isRightOuter ? '-outer-this-join' : '-this-join';
+    const otherSuffix = isLeftOuter ? '-outer-other-join' : '-other-join';
+    const thisGenerated = builder.newProcessorName(thisPrefix);
+    const otherGenerated = builder.newProcessorName(isLeftOuter ? 'KSTREAM-OUTEROTHER-' : 'KSTREAM-JOINOTHER-');
+    const mergeName = named('-merge', 'KSTREAM-MERGE-');
+    const storeName = streamJoined?.storeName;
+    const outerBase = storeName === undefined
+      ? `KSTREAM-OUTERSHARED-${thisGenerated.slice(thisPrefix.length)}`
+      : `${storeName}${isRightOuter ? '-outer-shared-join' : '-left-shared-join'}`;
+    const node = builder.add({
+      kind: 'stream-join',
+      name: mergeName,
+      parents: [thisParent, otherParent],
+      variant,
+      thisWindowedName,
+      otherWindowedName,
+      thisJoinName: name === undefined ? thisGenerated : `${name}${thisSuffix}`,
+      otherJoinName: name === undefined ? otherGenerated : `${name}${otherSuffix}`,
+      thisStoreName: `${storeName === undefined ? thisGenerated : storeName + thisSuffix}-store`,
+      otherStoreName: `${storeName === undefined ? otherGenerated : storeName + otherSuffix}-store`,
+      outerStoreName: isLeftOuter ? `${outerBase}-store` : null,
+      windows,
+      joiner,
+      keySerde: erase(keySerde),
+      thisValueSerde: erase(thisValueSerde),
+      otherValueSerde: erase(otherValueSerde),
+      isLoggingEnabled: streamJoined?.isLoggingEnabled ?? true,
+      logConfig: streamJoined?.logConfig ?? {},
+    });
+    return new KStreamImpl<K, unknown>({ builder, nodeId: node.id, name: mergeName, keySerde, valueSerde: undefined, repartitionRequired: false });
   }
 
   #joinTable<VT, VR>(

@@ -15,6 +15,8 @@ import type { Named } from './options/named.js';
 import type { Printed } from './options/printed.js';
 import type { Produced } from './options/produced.js';
 import type { Repartitioned } from './options/repartitioned.js';
+import type { StreamJoined } from './options/stream-joined.js';
+import type { JoinWindows } from './windows/join-windows.js';
 
 /**
  * A stream of key-value records (Kafka Streams' `KStream`): each record is an independent fact, unlike a
@@ -274,6 +276,65 @@ export interface KStream<K, V> {
    * ```
    */
   leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<NonNullable<V>, VT | null, VR>, joined?: Joined<K, NonNullable<V>, VT>): KStream<K, VR>;
+
+  /**
+   * Joins this stream with `otherStream` over a sliding time window (an inner windowed stream-stream join): a record
+   * of this stream at `t` pairs with every record of the other with the same key and a timestamp in
+   * `[t - windows.beforeMs, t + windows.afterMs]` (and symmetrically), whichever arrives first; each pair is forwarded
+   * once as `joiner(thisValue, otherValue)` with timestamp `max(t, otherT)`. Records with a null key or value never
+   * join; records later than the window plus `windows.graceMs` behind stream time are dropped. Each side keeps its
+   * records in a window store (`KSTREAM-JOINTHIS-<n>-store`, `KSTREAM-JOINOTHER-<n>-store`, or named from
+   * `StreamJoined.withStoreName`), logged to a changelog. A side whose key may have changed is first repartitioned
+   * (`<name>-left-repartition` / `<name>-right-repartition` with `StreamJoined.withName`); both input topics must
+   * have the same number of partitions (checked when the application starts).
+   *
+   * @example
+   * ```ts
+   * payments.join(orders, (p, o) => ({ ...p, order: o }), JoinWindows.ofTimeDifferenceWithNoGrace(600_000));
+   * // KSTREAM-WINDOWED-0000000002 -> KSTREAM-JOINTHIS-0000000004 -> KSTREAM-MERGE-0000000006
+   * ```
+   */
+  join<VO, VR>(
+    otherStream: KStream<K, VO>,
+    joiner: ValueJoiner<NonNullable<V>, NonNullable<VO>, VR>,
+    windows: JoinWindows,
+    streamJoined?: StreamJoined<K, NonNullable<V>, NonNullable<VO>>,
+  ): KStream<K, VR>;
+
+  /**
+   * As the windowed {@link KStream.join}, but a record of this stream that finds no partner in its window is
+   * forwarded once as `joiner(value, null)`, only after its window closed (stream time > `t + afterMs + graceMs`), and
+   * never if a partner arrives first: such records wait in a shared store (`KSTREAM-OUTERSHARED-<n>-store`). A
+   * keyless record of this stream is forwarded as `joiner(value, null)` at once (KIP-962).
+   *
+   * @example
+   * ```ts
+   * clicks.leftJoin(views, (c, v) => ({ click: c, view: v }), JoinWindows.ofTimeDifferenceAndGrace(60_000, 5_000));
+   * ```
+   */
+  leftJoin<VO, VR>(
+    otherStream: KStream<K, VO>,
+    joiner: ValueJoiner<NonNullable<V>, NonNullable<VO> | null, VR>,
+    windows: JoinWindows,
+    streamJoined?: StreamJoined<K, NonNullable<V>, NonNullable<VO>>,
+  ): KStream<K, VR>;
+
+  /**
+   * As the windowed {@link KStream.leftJoin}, for both sides: a record of either stream without a partner is
+   * forwarded once, after its window closed, as `joiner(value, null)` (this side) or `joiner(null, value)` (other
+   * side); an other-side record's window closes when stream time passes `t + beforeMs + graceMs`.
+   *
+   * @example
+   * ```ts
+   * a.outerJoin(b, (x, y) => `${x ?? '-'}/${y ?? '-'}`, JoinWindows.ofTimeDifferenceWithNoGrace(1_000));
+   * ```
+   */
+  outerJoin<VO, VR>(
+    otherStream: KStream<K, VO>,
+    joiner: ValueJoiner<NonNullable<V> | null, NonNullable<VO> | null, VR>,
+    windows: JoinWindows,
+    streamJoined?: StreamJoined<K, NonNullable<V>, NonNullable<VO>>,
+  ): KStream<K, VR>;
 }
 
 /**

@@ -22,6 +22,7 @@ describe('the package face (src/index.ts)', () => {
         'Repartitioned',
         'SessionWindows',
         'SlidingWindows',
+        'StreamJoined',
         'StreamsBuilder',
         'TimeWindows',
         'WindowedSerdes',

@@ -23,7 +23,10 @@ import { kstreamSessionWindowAggregate } from '../processors/kstream-session-win
 import { kstreamSlidingWindowAggregate } from '../processors/kstream-sliding-window-aggregate.js';
 import { kstreamWindowAggregate } from '../processors/kstream-window-aggregate.js';
 import { ktableAggregate } from '../processors/ktable-aggregate.js';
+import { kstreamJoinWindow } from '../processors/kstream-join-window.js';
+import { JoinTimeTrackers, kstreamKStreamJoin } from '../processors/kstream-kstream-join.js';
 import { kstreamKTableJoin } from '../processors/kstream-ktable-join.js';
+import { joinWindowStoreBuilder, outerJoinStoreBuilder } from '../processors/stream-join-stores.js';
 import { ktableFilter } from '../processors/ktable-filter.js';
 import { ktableKTableJoin, ktableKTableJoinMerger } from '../processors/ktable-ktable-join.js';
 import { ktableMapValues } from '../processors/ktable-map-values.js';
@@ -36,7 +39,7 @@ import { passThrough } from '../processors/pass-through.js';
 import { suppressBufferBuilder } from '../processors/suppress-buffer.js';
 import { dslStoreBuilder } from './dsl-store-builder.js';
 import type { DslStoreShape, StoreDefaults } from './dsl-store-builder.js';
-import type { GraphNode, NodeId, RepartitionNode } from './graph-node.js';
+import type { GraphNode, NodeId, RepartitionNode, StreamJoinNode } from './graph-node.js';
 import type { StoreSpec } from './store-spec.js';
 import type { Graph } from './graph.js';
 import { analyzeTables } from './table-analysis.js';
@@ -292,10 +295,48 @@ export function compileGraph(graph: Graph, topology: Topology, options: CompileO
         if (node.store !== null) addStore(node.store, node.name);
         break;
       }
+      case 'stream-join':
+        writeStreamJoin(topology, node, parents, options);
+        break;
       default:
         assertNever(node);
     }
   }
   for (const [processorName, storeNames] of connections) topology.connectProcessorAndStateStores(processorName, ...storeNames);
   return { sourceChangelogTopics, repartitionTopics };
+}
+
+/** Writes a stream-stream join as Kafka Streams' `StreamStreamJoinNode` does: windowed, join, merge, then the stores. */
+function writeStreamJoin(topology: Topology, node: StreamJoinNode, parents: readonly string[], options: CompileOptions): void {
+  const { windows, joiner } = node;
+  const reversed = (other: unknown, self: unknown): unknown => joiner(self, other);
+  const trackers = new JoinTimeTrackers();
+  const settings = {
+    keySerde: node.keySerde ?? options.defaultKeySerde,
+    thisValueSerde: node.thisValueSerde ?? options.defaultValueSerde,
+    otherValueSerde: node.otherValueSerde ?? options.defaultValueSerde,
+    isLoggingEnabled: node.isLoggingEnabled,
+    logConfig: node.logConfig,
+    isPersistent: options.storeType === 'sqlite',
+  };
+  const outer = node.outerStoreName;
+  topology.addProcessor(node.thisWindowedName, kstreamJoinWindow(node.thisStoreName), parents[0]!);
+  topology.addProcessor(node.otherWindowedName, kstreamJoinWindow(node.otherStoreName), parents[1]!);
+  topology.addProcessor(
+    node.thisJoinName,
+    kstreamKStreamJoin({ otherStoreName: node.otherStoreName, outerStoreName: outer, windows, isLeftSide: true, isOuter: node.variant !== 'inner', joiner, trackers }),
+    node.thisWindowedName,
+  );
+  topology.addProcessor(
+    node.otherJoinName,
+    kstreamKStreamJoin({ otherStoreName: node.thisStoreName, outerStoreName: outer, windows, isLeftSide: false, isOuter: node.variant === 'outer', joiner: reversed, trackers }),
+    node.otherWindowedName,
+  );
+  topology.addProcessor(node.name, passThrough(), node.thisJoinName, node.otherJoinName);
+  // Kafka Streams sizes both window stores `before + after` with retention `before + after + grace`; our stores expire
+  // a start at `observed - retention` inclusive, so one more millisecond keeps a record while it can still join.
+  const retentionMs = windows.retentionMs + 1;
+  topology.addStateStore(joinWindowStoreBuilder(node.thisStoreName, settings, true, retentionMs, windows.sizeMs), node.thisWindowedName, node.otherJoinName);
+  topology.addStateStore(joinWindowStoreBuilder(node.otherStoreName, settings, false, retentionMs, windows.sizeMs), node.otherWindowedName, node.thisJoinName);
+  if (outer !== null) topology.addStateStore(outerJoinStoreBuilder(outer, settings), node.thisJoinName, node.otherJoinName);
 }

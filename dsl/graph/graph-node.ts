@@ -23,6 +23,7 @@ import type { SuppressSettings } from '../processors/ktable-suppress.js';
 import type { SerdeResolver } from '../processors/suppress-buffer.js';
 import type { SessionWindows } from '../windows/session-windows.js';
 import type { SlidingWindows } from '../windows/sliding-windows.js';
+import type { JoinWindows } from '../windows/join-windows.js';
 import type { TimeWindows } from '../windows/time-windows.js';
 import type { StoreSpec } from './store-spec.js';
 
@@ -397,6 +398,34 @@ export interface TableJoinNode extends NodeBase {
 }
 
 /**
+ * `KStream.join/leftJoin/outerJoin(KStream)`: parents `[this, other]` (after their repartitions, if a key changed);
+ * compiles to the KSTREAM-WINDOWED processors `thisWindowedName`/`otherWindowedName` (each puts its side into its
+ * window store `thisStoreName`/`otherStoreName`), the join processors `thisJoinName`/`otherJoinName` (each reads the
+ * other side's store) and the merge processor `name`; left and outer joins add the shared store `outerStoreName`.
+ * Serdes left `undefined` are the application's defaults.
+ *
+ * @example `a.join(b, j, JoinWindows.ofTimeDifferenceWithNoGrace(10))` adds `{ kind: 'stream-join', name: 'KSTREAM-MERGE-0000000006', thisJoinName: 'KSTREAM-JOINTHIS-0000000004', thisStoreName: 'KSTREAM-JOINTHIS-0000000004-store', variant: 'inner', ... }`
+ */
+export interface StreamJoinNode extends NodeBase {
+  readonly kind: 'stream-join';
+  readonly variant: 'inner' | 'left' | 'outer';
+  readonly thisWindowedName: string;
+  readonly otherWindowedName: string;
+  readonly thisJoinName: string;
+  readonly otherJoinName: string;
+  readonly thisStoreName: string;
+  readonly otherStoreName: string;
+  readonly outerStoreName: string | null;
+  readonly windows: JoinWindows;
+  readonly joiner: ValueJoiner<unknown, unknown, unknown>;
+  readonly keySerde: Serde<unknown> | undefined;
+  readonly thisValueSerde: Serde<unknown> | undefined;
+  readonly otherValueSerde: Serde<unknown> | undefined;
+  readonly isLoggingEnabled: boolean;
+  readonly logConfig: ChangelogConfig;
+}
+
+/**
  * `KTable.suppress`: buffers the table's updates in the store `storeName` (Kafka's `KTABLE-SUPPRESS-STATE-STORE-<n>`,
  * logged unless `isLoggingEnabled` is false) and forwards them as `settings` say; the buffer's serdes are resolved
  * from the application config when the store opens.
@@ -467,5 +496,6 @@ export type GraphNode =
   | TableReduceNode
   | StreamTableJoinNode
   | TableJoinNode
+  | StreamJoinNode
   | TableSuppressNode
   | StateStoreNode;
