@@ -13,7 +13,8 @@ import type { KStream } from './kstream.js';
 import type { KTable } from './ktable.js';
 import type { Grouped } from './options/grouped.js';
 import type { Materialized } from './options/materialized.js';
-import type { Named } from './options/named.js';
+import { Named } from './options/named.js';
+import { TableJoined } from './options/table-joined.js';
 import type { TableJoinVariant } from './processors/ktable-value-getter.js';
 import type { Suppressed } from './options/suppressed.js';
 import { addSuppression } from './table-suppression.js';
@@ -121,12 +122,83 @@ export class KTableImpl<K, V> implements KTable<K, V> {
     return new KTableImpl<K, V>({ builder, nodeId: node.id, name: node.name, keySerde, valueSerde, queryableStoreName: null });
   }
 
-  join<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO, VR>, first?: Named | Materialized<K, VR>, second?: Materialized<K, VR>): KTable<K, VR> {
-    return this.#join(other, joiner as ValueJoiner<V | null, VO | null, VR>, 'inner', first, second);
+  // One implementation behind both overload families (equal keys / foreign key): `rest[1]` is a function only for FK.
+  join<VR>(other: KTable<any, any>, ...rest: readonly unknown[]): KTable<K, VR> {
+    if (typeof rest[1] === 'function') return this.#foreignKeyJoin<VR>(other, false, rest);
+    const [joiner, first, second] = rest as [ValueJoiner<V | null, unknown, VR>, Named | Materialized<K, VR> | undefined, Materialized<K, VR> | undefined];
+    return this.#join(other as KTable<K, unknown>, joiner, 'inner', first, second);
   }
 
-  leftJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO | null, VR>, first?: Named | Materialized<K, VR>, second?: Materialized<K, VR>): KTable<K, VR> {
-    return this.#join(other, joiner as ValueJoiner<V | null, VO | null, VR>, 'left', first, second);
+  leftJoin<VR>(other: KTable<any, any>, ...rest: readonly unknown[]): KTable<K, VR> {
+    if (typeof rest[1] === 'function') return this.#foreignKeyJoin<VR>(other, true, rest);
+    const [joiner, first, second] = rest as [ValueJoiner<V | null, unknown, VR>, Named | Materialized<K, VR> | undefined, Materialized<K, VR> | undefined];
+    return this.#join(other as KTable<K, unknown>, joiner, 'left', first, second);
+  }
+
+  #foreignKeyJoin<VR>(other: KTable<unknown, unknown>, isLeftJoin: boolean, rest: readonly unknown[]): KTable<K, VR> {
+    const [extractor, joiner, first, second] = rest as [unknown, unknown, TableJoined<K, unknown> | Named | Materialized<K, VR> | undefined, Materialized<K, VR> | undefined];
+    requireFunction(extractor, 'foreignKeyExtractor');
+    requireFunction(joiner, 'joiner');
+    const { builder } = this.state;
+    if (!(other instanceof KTableImpl) || other.state.builder !== builder) {
+      throw new StreamsError('TOPOLOGY_INVALID', `${isLeftJoin ? 'leftJoin' : 'join'}() needs a KTable made by the same StreamsBuilder`);
+    }
+    const otherState = (other as KTableImpl<unknown, unknown>).state;
+    const options = first instanceof TableJoined || first instanceof Named ? first : undefined;
+    const materialized = options === undefined ? (first as Materialized<K, VR> | undefined) : second;
+    const joinName = options?.name;
+    // Kafka Streams' order: each name burns a processor index, even when TableJoined names it; then the store name.
+    const nameOf = (suffix: string, prefix: string): string => {
+      const generated = builder.newProcessorName(prefix);
+      return joinName === undefined ? generated : `${joinName}${suffix}`;
+    };
+    const registrationTopic = `${nameOf('-subscription-registration', 'KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION-')}-topic`;
+    const sendName = nameOf('-subscription-registration-processor', 'KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION-');
+    const registrationSinkName = nameOf('-subscription-registration-sink', 'KTABLE-SINK-');
+    const registrationSourceName = nameOf('-subscription-registration-source', 'KTABLE-SOURCE-');
+    const subscriptionStoreName = nameOf('-subscription-store', 'KTABLE-FK-JOIN-SUBSCRIPTION-STATE-STORE-');
+    const receiveName = nameOf('-subscription-receive', 'KTABLE-FK-JOIN-SUBSCRIPTION-PROCESSOR-');
+    const joinForeignName = nameOf('-subscription-join-foreign', 'KTABLE-FK-JOIN-SUBSCRIPTION-PROCESSOR-');
+    const foreignJoinName = nameOf('-foreign-join-subscription', 'KTABLE-FK-JOIN-SUBSCRIPTION-PROCESSOR-');
+    const responseTopic = `${nameOf('-subscription-response', 'KTABLE-FK-JOIN-SUBSCRIPTION-RESPONSE-')}-topic`;
+    const responseSinkName = nameOf('-subscription-response-sink', 'KTABLE-SINK-');
+    const responseSourceName = nameOf('-subscription-response-source', 'KTABLE-SOURCE-');
+    const resolverName = nameOf('-subscription-response-resolver', 'KTABLE-FK-JOIN-SUBSCRIPTION-RESPONSE-RESOLVER-PROCESSOR-');
+    const name = nameOf('-result', 'KTABLE-FK-JOIN-OUTPUT-');
+    const generatedStore = builder.newStoreName('KTABLE-FK-JOIN-OUTPUT-');
+    const storeName = materialized?.storeName ?? generatedStore;
+    const keySerde = materialized?.keySerde ?? this.state.keySerde;
+    const valueSerde = materialized?.valueSerde;
+    const tableJoined = options instanceof TableJoined ? options : undefined;
+    const node = builder.add({
+      kind: 'table-fk-join',
+      name,
+      parents: [this.state.nodeId, otherState.nodeId],
+      isLeftJoin,
+      extractor: erase(extractor),
+      joiner: erase(joiner),
+      registrationTopic,
+      sendName,
+      registrationSinkName,
+      registrationSourceName,
+      subscriptionStoreName,
+      receiveName,
+      joinForeignName,
+      foreignJoinName,
+      responseTopic,
+      responseSinkName,
+      responseSourceName,
+      resolverName,
+      keySerde: erase(this.state.keySerde),
+      valueSerde: erase(this.state.valueSerde),
+      otherKeySerde: erase(otherState.keySerde),
+      otherValueSerde: erase(otherState.valueSerde),
+      partitioner: erase(tableJoined?.partitioner),
+      otherPartitioner: erase(tableJoined?.otherPartitioner),
+      store: storeSpecOf(erase(materialized), storeName, erase(keySerde), erase(valueSerde)),
+      isQueryable: materialized?.storeName !== undefined,
+    });
+    return new KTableImpl<K, VR>({ builder, nodeId: node.id, name, keySerde, valueSerde, queryableStoreName: materialized?.storeName ?? null });
   }
 
   outerJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V | null, VO | null, VR>, first?: Named | Materialized<K, VR>, second?: Materialized<K, VR>): KTable<K, VR> {

@@ -9,6 +9,7 @@ import type { Grouped } from './options/grouped.js';
 import type { Materialized } from './options/materialized.js';
 import type { Named } from './options/named.js';
 import type { Suppressed } from './options/suppressed.js';
+import type { TableJoined } from './options/table-joined.js';
 
 /**
  * A table: for each key, its latest value; a record with a null value deletes the key. Updates flow downstream as
@@ -101,6 +102,40 @@ export interface KTable<K, V> {
   join<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO, VR>, named: Named, materialized?: Materialized<K, VR>): KTable<K, VR>;
 
   /**
+   * The foreign-key inner join of this table with `other` (KIP-213): for each row of this table, the row of `other`
+   * whose key is `foreignKeyExtractor(value, key)`, joined as `joiner(value, otherValue)`; the result is keyed by this
+   * table's key. Kept up to date as either side changes: a change of the foreign key unsubscribes from the old row
+   * (the old result is retracted with a tombstone when the new key does not match), deleting either side's row
+   * forwards a tombstone, and a null foreign key joins nothing. Tombstones may be forwarded for rows that had no
+   * result (as in Kafka Streams, the left side cannot know). The tables need not be co-partitioned: subscriptions go
+   * to `<applicationId>-KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION-<n>-topic` (partitioned by foreign key, like `other`)
+   * and answers come back on `<applicationId>-KTABLE-FK-JOIN-SUBSCRIPTION-RESPONSE-<n>-topic` (partitioned like this
+   * table); `other`'s side keeps the subscriptions in the logged store `KTABLE-FK-JOIN-SUBSCRIPTION-STATE-STORE-<n>`.
+   * Both tables are materialized; the result (KTABLE-FK-JOIN-OUTPUT) only when named or needed downstream. Responses
+   * to an older value of a left row are recognised by a hash of the value and dropped.
+   *
+   * @example
+   * ```ts
+   * orders.join(customers, (order) => order.customerId, (order, customer) => ({ ...order, customer }));
+   * // Processor: KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION-0000000005 -> KTABLE-SINK-0000000006
+   * // (topic: KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION-0000000004-topic), ... -> KTABLE-FK-JOIN-OUTPUT-0000000017
+   * ```
+   */
+  join<KO, VO, VR>(
+    other: KTable<KO, VO>,
+    foreignKeyExtractor: ValueMapper<K, V, KO | null>,
+    joiner: ValueJoiner<V, VO, VR>,
+    materialized?: Materialized<K, VR>,
+  ): KTable<K, VR>;
+  join<KO, VO, VR>(
+    other: KTable<KO, VO>,
+    foreignKeyExtractor: ValueMapper<K, V, KO | null>,
+    joiner: ValueJoiner<V, VO, VR>,
+    tableJoined: TableJoined<K, NoInfer<KO>> | Named,
+    materialized?: Materialized<K, VR>,
+  ): KTable<K, VR>;
+
+  /**
    * The left join of this table with `other`: a row `joiner(value, otherValue | null)` for every key of this table;
    * a row of `other` alone produces nothing, and deleting this table's row forwards a tombstone.
    *
@@ -111,6 +146,30 @@ export interface KTable<K, V> {
    */
   leftJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO | null, VR>, materialized?: Materialized<K, VR>): KTable<K, VR>;
   leftJoin<VO, VR>(other: KTable<K, VO>, joiner: ValueJoiner<V, VO | null, VR>, named: Named, materialized?: Materialized<K, VR>): KTable<K, VR>;
+
+  /**
+   * The foreign-key left join of this table with `other`: as the foreign-key `join`, but every row of this table has
+   * a result, `joiner(value, null)` while its foreign key is null or matches no row of `other`; deleting this
+   * table's row forwards a tombstone.
+   *
+   * @example
+   * ```ts
+   * orders.leftJoin(customers, (order) => order.customerId, (order, customer) => ({ ...order, name: customer?.name ?? null }));
+   * ```
+   */
+  leftJoin<KO, VO, VR>(
+    other: KTable<KO, VO>,
+    foreignKeyExtractor: ValueMapper<K, V, KO | null>,
+    joiner: ValueJoiner<V, VO | null, VR>,
+    materialized?: Materialized<K, VR>,
+  ): KTable<K, VR>;
+  leftJoin<KO, VO, VR>(
+    other: KTable<KO, VO>,
+    foreignKeyExtractor: ValueMapper<K, V, KO | null>,
+    joiner: ValueJoiner<V, VO | null, VR>,
+    tableJoined: TableJoined<K, NoInfer<KO>> | Named,
+    materialized?: Materialized<K, VR>,
+  ): KTable<K, VR>;
 
   /**
    * The outer join of this table with `other`: a row `joiner(value | null, otherValue | null)` for every key either

@@ -192,6 +192,18 @@ export class KafkaStreams {
     for (let pass = 0; pass < subs.length + 1 && partitionsOf.size < subs.length; pass++) {
       for (const s of subs) {
         if (partitionsOf.has(s.id)) continue;
+        // An internal topic read beside co-partitioned sources takes their count even before its writer is resolved
+        // (a foreign-key join's subscription and response topics make the two sub-topologies wait on each other).
+        for (const t of s.sourceTopics) {
+          if (counts.has(t) || !written.has(t)) continue;
+          const c = this.#requestedPartitions.get(t)?.numberOfPartitions ?? coPartitionedCount(subs, t, counts);
+          if (c === undefined) continue;
+          if (!existing.has(t)) {
+            await admin.createTopics([{ topic: t, numPartitions: c }]);
+            existing.add(t);
+          }
+          counts.set(t, c);
+        }
         const unknown = s.sourceTopics.filter((t) => !counts.has(t));
         if (unknown.some((t) => !written.has(t))) {
           throw new StreamsError('UNKNOWN_TOPIC_OR_PARTITION', `source topic ${unknown.find((t) => !written.has(t))} of sub-topology ${s.id} does not exist; create it first`, {

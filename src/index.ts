@@ -32,6 +32,7 @@ export { WindowedSerdes } from '../dsl/windowed-serdes.js';
 export { JoinWindows } from '../dsl/windows/join-windows.js';
 export { Joined } from '../dsl/options/joined.js';
 export { StreamJoined } from '../dsl/options/stream-joined.js';
+export { TableJoined } from '../dsl/options/table-joined.js';
 export { Suppressed, BufferConfig } from '../dsl/options/suppressed.js';
 export type { StrictBufferConfig, BufferFullStrategy, SuppressionKind } from '../dsl/options/suppressed.js';
 export { EmitStrategy } from '../dsl/emit-strategy.js';

@@ -34,6 +34,7 @@ describe('the package face (src/index.ts)', () => {
         'QueryableStoreTypes',
         'Record',
         'Stores',
+        'TableJoined',
         'TestInputTopic',
         'TestOutputTopic',
         'Topology',

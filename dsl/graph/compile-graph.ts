@@ -44,6 +44,7 @@ import type { StoreSpec } from './store-spec.js';
 import type { Graph } from './graph.js';
 import { analyzeTables } from './table-analysis.js';
 import { tableValueGetter } from './table-value-getters.js';
+import { writeForeignKeyJoin } from './write-fk-join.js';
 
 /**
  * How to compile: `applicationId` (when known) is prefixed to repartition topics (`<applicationId>-<name>-repartition`);
@@ -297,6 +298,18 @@ export function compileGraph(graph: Graph, topology: Topology, options: CompileO
       }
       case 'stream-join':
         writeStreamJoin(topology, node, parents, options);
+        break;
+      case 'table-fk-join':
+        writeForeignKeyJoin(topology, node, parents[0]!, parents[1]!, {
+          decorate,
+          keySerdeOf,
+          valueSerdeOf,
+          left: tableValueGetter(byId, node.parents[0]!),
+          right: tableValueGetter(byId, node.parents[1]!),
+          isMaterialized: materialized.has(node.id),
+          sendOldValues: sendOld,
+          addStore: (spec, processorName) => addStore(spec, processorName),
+        });
         break;
       default:
         assertNever(node);

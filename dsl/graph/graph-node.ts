@@ -426,6 +426,45 @@ export interface StreamJoinNode extends NodeBase {
 }
 
 /**
+ * `KTable.join/leftJoin(other, foreignKeyExtractor, joiner)` (KIP-213): parents `[this, other]`. Compiles, in Kafka
+ * Streams' order, to the subscription send processor `sendName` (fed by this table) -> sink `registrationSinkName` ->
+ * topic `registrationTopic` -> source `registrationSourceName` -> `receiveName` (owns the subscription store
+ * `subscriptionStoreName`) -> `joinForeignName` (reads the other table) ; the other table -> `foreignJoinName`
+ * (scans the subscription store) ; both -> sink `responseSinkName` -> topic `responseTopic` -> source
+ * `responseSourceName` -> `resolverName` (reads this table) -> the output table `name` (KTABLE-FK-JOIN-OUTPUT), which
+ * keeps `store` when queryable or when old values are needed. Topics are undecorated. Serdes left `undefined` are
+ * the application's defaults.
+ *
+ * @example `a.join(b, fk, j)` adds `{ kind: 'table-fk-join', name: 'KTABLE-FK-JOIN-OUTPUT-0000000017', registrationTopic: 'KTABLE-FK-JOIN-SUBSCRIPTION-REGISTRATION-0000000004-topic', ... }`
+ */
+export interface TableForeignKeyJoinNode extends NodeBase {
+  readonly kind: 'table-fk-join';
+  readonly isLeftJoin: boolean;
+  readonly extractor: ValueMapper<unknown, unknown, unknown>;
+  readonly joiner: ValueJoiner<unknown, unknown, unknown>;
+  readonly registrationTopic: string;
+  readonly sendName: string;
+  readonly registrationSinkName: string;
+  readonly registrationSourceName: string;
+  readonly subscriptionStoreName: string;
+  readonly receiveName: string;
+  readonly joinForeignName: string;
+  readonly foreignJoinName: string;
+  readonly responseTopic: string;
+  readonly responseSinkName: string;
+  readonly responseSourceName: string;
+  readonly resolverName: string;
+  readonly keySerde: Serde<unknown> | undefined;
+  readonly valueSerde: Serde<unknown> | undefined;
+  readonly otherKeySerde: Serde<unknown> | undefined;
+  readonly otherValueSerde: Serde<unknown> | undefined;
+  readonly partitioner: StreamPartitioner<unknown, null> | undefined;
+  readonly otherPartitioner: StreamPartitioner<unknown, null> | undefined;
+  readonly store: StoreSpec;
+  readonly isQueryable: boolean;
+}
+
+/**
  * `KTable.suppress`: buffers the table's updates in the store `storeName` (Kafka's `KTABLE-SUPPRESS-STATE-STORE-<n>`,
  * logged unless `isLoggingEnabled` is false) and forwards them as `settings` say; the buffer's serdes are resolved
  * from the application config when the store opens.
@@ -496,6 +535,7 @@ export type GraphNode =
   | TableReduceNode
   | StreamTableJoinNode
   | TableJoinNode
+  | TableForeignKeyJoinNode
   | StreamJoinNode
   | TableSuppressNode
   | StateStoreNode;

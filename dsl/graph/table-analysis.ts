@@ -46,6 +46,7 @@ export function analyzeTables(graph: Graph): TableAnalysis {
     switch (node.kind) {
       case 'table-source':
       case 'to-table':
+      case 'table-fk-join':
         materialized.add(id);
         return;
       case 'table-filter':
@@ -79,6 +80,7 @@ export function analyzeTables(graph: Graph): TableAnalysis {
     switch (node.kind) {
       case 'table-source':
       case 'to-table':
+      case 'table-fk-join':
         materialized.add(id);
         return;
       case 'table-filter':
@@ -101,7 +103,15 @@ export function analyzeTables(graph: Graph): TableAnalysis {
     }
   };
   for (const node of graph.nodes) {
-    if ((node.kind === 'table-source' || node.kind === 'to-table') && node.isQueryable) materialized.add(node.id);
+    if ((node.kind === 'table-source' || node.kind === 'to-table' || node.kind === 'table-fk-join') && node.isQueryable) materialized.add(node.id);
+    if (node.kind === 'table-fk-join') {
+      // Both sides are read through getters; both send old values (Kafka's enableSendingOldValues): the left side's
+      // to unsubscribe from an old foreign key, the other's so a deleted row still reaches its subscribers.
+      requestGetter(node.parents[0]!);
+      requestGetter(node.parents[1]!);
+      request(node.parents[0]!);
+      request(node.parents[1]!);
+    }
     if (node.kind === 'table-group-by') request(node.parents[0]!);
     if (node.kind === 'stream-table-join') requestGetter(node.table);
     if (node.kind === 'table-join') {

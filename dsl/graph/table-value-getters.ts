@@ -27,6 +27,7 @@ export function tableValueGetter(byId: ReadonlyMap<NodeId, GraphNode>, id: NodeI
     case 'stream-reduce':
     case 'table-aggregate':
     case 'table-reduce':
+    case 'table-fk-join':
       return storeValueGetter(node.store.name);
     case 'table-filter':
       return node.store === null ? filterValueGetter(tableValueGetter(byId, node.parents[0]!), node.predicate, node.isNot) : storeValueGetter(node.store.name);

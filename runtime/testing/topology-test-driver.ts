@@ -191,7 +191,15 @@ export class TopologyTestDriver {
     const partitionsOf = new Map<number, number>();
     for (let pass = 0; pass <= subs.length; pass++) {
       for (const s of subs) {
-        if (partitionsOf.has(s.id) || s.sourceTopics.some((t) => !counts.has(t))) continue;
+        if (partitionsOf.has(s.id)) continue;
+        // An internal topic read beside co-partitioned sources takes their count even before its writer is resolved
+        // (a foreign-key join's subscription and response topics make the two sub-topologies wait on each other).
+        for (const t of s.sourceTopics) {
+          if (counts.has(t) || !written.has(t)) continue;
+          const c = this.#repartitionCounts.get(t)?.numberOfPartitions ?? coPartitionedCount(subs, t, counts);
+          if (c !== undefined) counts.set(t, c);
+        }
+        if (s.sourceTopics.some((t) => !counts.has(t))) continue;
         const ns = s.sourceTopics.map((t) => counts.get(t)!);
         if (new Set(ns).size > 1) {
           throw new StreamsError('TOPOLOGY_INVALID', `sub-topology ${s.id} reads co-partitioned topics with different partition counts: ${s.sourceTopics.map((t, i) => `${t}=${ns[i]}`).join(', ')}`);
