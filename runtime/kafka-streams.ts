@@ -12,7 +12,7 @@ import type { Topology } from '../src/topology/topology.js';
 import { systemClock, type Clock } from '../src/util/clock.js';
 import { defaultLogger } from '../src/util/logger.js';
 import { compositeReadOnlyStore, type QueryableStoreType } from './queryable-store-types.js';
-import { runningTopology } from './running-topology.js';
+import { resolvePatterns, runningTopology } from './running-topology.js';
 import { StreamThread, type StateRestoreListener } from './stream-thread.js';
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from './streams-config.js';
 
@@ -51,7 +51,7 @@ export type StateListener = (newState: KafkaStreamsState, oldState: KafkaStreams
  * ```
  */
 export class KafkaStreams {
-  readonly #topology: BuiltTopology;
+  #topology: BuiltTopology;
   #sourceChangelogTopics: ReadonlyMap<string, string> = new Map();
   #requestedPartitions: ReadonlyMap<string, { readonly numberOfPartitions: number | undefined }> = new Map();
   readonly #config: ResolvedStreamsConfig;
@@ -144,6 +144,7 @@ export class KafkaStreams {
         if (isClosed()) return await this.#releaseResources();
       }
       this.#clients = this.#userConfig.clients ?? inProcessClients(this.#broker!);
+      this.#topology = resolvePatterns(this.#topology, await this.#clients.admin.listTopics());
       const counts = await this.#prepareTopics(this.#clients);
       if (isClosed()) return await this.#releaseResources();
       this.#transition('REBALANCING');

@@ -17,7 +17,7 @@ import { compositeReadOnlyStore, QueryableStoreTypes, type QueryableStoreType } 
 import type { ReadOnlyWindowStore } from '../../src/state/window-store.js';
 import type { ReadOnlySessionStore } from '../../src/state/session-store.js';
 import { RecordCollector } from '../record-collector.js';
-import { runningTopology } from '../running-topology.js';
+import { resolvePatterns, runningTopology } from '../running-topology.js';
 import { coPartitionedCount } from '../kafka-streams.js';
 import { StreamTask } from '../stream-task.js';
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from '../streams-config.js';
@@ -46,7 +46,7 @@ export type TopologyTestDriverConfig = Partial<Omit<StreamsConfig, 'broker' | 'c
  * ```
  */
 export class TopologyTestDriver {
-  readonly #topology: BuiltTopology;
+  #topology: BuiltTopology;
   #repartitionCounts: ReadonlyMap<string, { readonly numberOfPartitions: number | undefined }> = new Map();
   readonly #config: ResolvedStreamsConfig;
   readonly #clock: ManualClock;
@@ -149,6 +149,7 @@ export class TopologyTestDriver {
     this.#assertOpen();
     this.#start();
     if (!this.#topology.subtopologies.some((s) => s.sourceTopics.includes(topic))) {
+      // Topics matched by a source pattern must be created with createInputTopic before the first record.
       throw new StreamsError('UNKNOWN_TOPIC_OR_PARTITION', `the topology reads no topic named ${topic}`, { topic });
     }
     const n = this.broker.describeTopic(topic).numPartitions;
@@ -184,6 +185,7 @@ export class TopologyTestDriver {
   #start(): void {
     if (this.#isStarted) return;
     this.#isStarted = true;
+    this.#topology = resolvePatterns(this.#topology, [...this.#requestedPartitions.keys()]);
     const subs = this.#topology.subtopologies;
     const written = new Set(subs.flatMap((s) => s.sinkTopics));
     const counts = new Map<string, number>();
