@@ -33,6 +33,7 @@ export interface StreamsConfig {
   /** Only at-least-once for now; exactly-once comes with transactions. */
   readonly processingGuarantee?: 'at_least_once';
   readonly defaultKeySerde?: Serde<unknown>;
+  /** Serde for values with none given (default `Serdes.MsgPack()`); keys default to `Serdes.ByteArray()`, as Kafka. */
   readonly defaultValueSerde?: Serde<unknown>;
   /** How long a task with some empty input partitions waits before processing the others (default 0). */
   readonly maxTaskIdleMs?: number;
@@ -102,7 +103,8 @@ export function resolveStreamsConfig(config: StreamsConfig, defaultStateDir: str
     repartitionPurgeIntervalMs: nonNegative('repartitionPurgeIntervalMs', config.repartitionPurgeIntervalMs, 30_000),
     cacheMaxBytes: nonNegative('cacheMaxBytes', config.cacheMaxBytes, 10 * 1024 * 1024),
     defaultKeySerde: config.defaultKeySerde ?? (Serdes.ByteArray() as Serde<unknown>),
-    defaultValueSerde: config.defaultValueSerde ?? (Serdes.ByteArray() as Serde<unknown>),
+    // MsgPack is the default value serde (DESIGN.md): any JS value round-trips; keys default to raw bytes as Kafka's.
+    defaultValueSerde: config.defaultValueSerde ?? (Serdes.MsgPack() as Serde<unknown>),
     maxTaskIdleMs: nonNegative('maxTaskIdleMs', config.maxTaskIdleMs, 0),
     maxPollRecords,
     pollMs: nonNegative('pollMs', config.pollMs, 100),
