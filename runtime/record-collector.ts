@@ -15,11 +15,20 @@ export class RecordCollector {
   #byTopic = new Map<string, ProducerRecord[]>();
   #deferred: Deferred[] = [];
   #count = 0;
+  // The list of the topic sent to last: a sink sends runs of records to one topic, so most sends skip the Map.
+  #lastTopic: string | null = null;
+  #lastList: ProducerRecord[] = [];
 
   /** Queues a record; `partition` undefined lets the producer choose (murmur2 of the serialized key). */
   send(topic: string, key: Uint8Array | null, value: Uint8Array | null, timestampMs: number, headers: Headers, partition?: number): void {
-    let list = this.#byTopic.get(topic);
-    if (list === undefined) this.#byTopic.set(topic, (list = []));
+    let list: ProducerRecord[];
+    if (topic === this.#lastTopic) list = this.#lastList;
+    else {
+      let l = this.#byTopic.get(topic);
+      if (l === undefined) this.#byTopic.set(topic, (l = []));
+      this.#lastTopic = topic;
+      list = this.#lastList = l;
+    }
     list.push(partition === undefined ? { key, value, timestampMs, headers } : { key, value, timestampMs, headers, partition });
     this.#count++;
   }
@@ -52,6 +61,8 @@ export class RecordCollector {
     this.#byTopic = new Map();
     this.#deferred = [];
     this.#count = 0;
+    this.#lastTopic = null;
+    this.#lastList = [];
     return out;
   }
 }

@@ -289,3 +289,35 @@ describe('StreamTask', () => {
     expect(task.process(10)).toBe(0);
   });
 });
+
+describe('StreamTask sinks', () => {
+  it('write the same bytes for key and value when a record carries one value as both (serialized once)', () => {
+    const seen: Record<string, string>[] = [];
+    const topology = new Topology()
+      .addSource('in', 'in', { keySerde: S, valueSerde: S })
+      .addProcessor('P', () => {
+        let ctx!: ProcessorContext<string, string>;
+        return {
+          init: (c: ProcessorContext<string, string>) => (ctx = c),
+          process: (r: Record<string, string>) => {
+            seen.push(r);
+            ctx.forward(r.withValue(r.key));
+          },
+        };
+      }, 'in')
+      .addSink('out', 'out', { keySerde: S, valueSerde: S }, 'P');
+    const { task, collector } = makeTask(topology);
+    task.addRecords('in', 0, [rec(0, 1, 'river', 'river'), rec(1, 2, 'sea', 'delta')]);
+    task.process(10);
+    expect(seen.map((r) => [r.key, r.value])).toEqual([
+      ['river', 'river'],
+      ['delta', 'sea'],
+    ]);
+    const [out] = collector.drain(new Map());
+    expect(out!.messages.map((m) => [Buffer.from(m.key!).toString(), Buffer.from(m.value!).toString()])).toEqual([
+      ['river', 'river'],
+      ['delta', 'delta'],
+    ]);
+    expect(out!.messages.every((m) => m.key === m.value)).toBe(true);
+  });
+});

@@ -8,7 +8,7 @@ import { Record } from '../src/processor/record.js';
 import type { StreamPartitioner } from '../src/processor/stream-partitioner.js';
 import type { TimestampExtractor } from '../src/processor/timestamp-extractor.js';
 import type { TopicNameExtractor } from '../src/processor/topic-name-extractor.js';
-import { NO_HEADERS, type LogRecord, type TopicPartition } from '../src/record.js';
+import { NO_HEADERS, type Headers, type LogRecord, type TopicPartition } from '../src/record.js';
 import type { Serde } from '../src/serdes/serde.js';
 import { serializeFor } from '../src/serdes/serde.js';
 import type { StateStore } from '../src/state/state-store.js';
@@ -76,10 +76,17 @@ export class StreamTask {
   readonly #logger: Logger;
   readonly #nodes = new Map<string, RuntimeNode>();
   readonly #queues = new Map<string, PartitionQueue>();
+  /** The same queues as an array: picking the next record walks it once per record, without an iterator. */
+  readonly #queueList: PartitionQueue[] = [];
   readonly #streamSchedules: Schedule[] = [];
   readonly #wallSchedules: Schedule[] = [];
-  #currentNode: RuntimeNode | null = null;
-  #recordContext: RecordContext = { topic: null, partition: -1, offset: -1, timestampMs: -1, headers: NO_HEADERS };
+  // The input record being processed (Kafka's ProcessorRecordContext), as fields set per record rather than an
+  // object allocated per record; a RecordContext object is built only when a topic name extractor asks for one.
+  #ctxTopic: string | null = null;
+  #ctxPartition = -1;
+  #ctxOffset = -1;
+  #ctxTimestampMs = -1;
+  #ctxHeaders: Headers = NO_HEADERS;
   #streamTimeMs = -1;
   #commitRequested = false;
   #idleSinceMs: number | null = null;
@@ -113,7 +120,7 @@ export class StreamTask {
       stateDir: options.stateDir,
       collector: options.collector,
       logger: this.#logger,
-      recordTimestampMs: () => this.#recordContext.timestampMs,
+      recordTimestampMs: () => this.#ctxTimestampMs,
       ...(options.sourceChangelogTopics === undefined ? {} : { sourceChangelogTopics: options.sourceChangelogTopics }),
     });
     for (const name of subtopology.nodeNames) {
@@ -143,7 +150,9 @@ export class StreamTask {
     }
     for (const tp of options.inputPartitions) {
       const source = this.#sourceFor(topology, tp.topic);
-      this.#queues.set(`${tp.topic}\u0000${tp.partition}`, { tp, source, records: [], head: 0, partitionTimeMs: -1, committable: -1 });
+      const q: PartitionQueue = { tp, source, records: [], head: 0, partitionTimeMs: -1, committable: -1 };
+      this.#queues.set(`${tp.topic}\u0000${tp.partition}`, q);
+      this.#queueList.push(q);
     }
     const builders = subtopology.storeNames.map((s) => topology.stores.get(s)!.builder);
     this.stateManager.initStores(builders, options.cacheMaxBytesPerStore, options.config as unknown as Readonly<Record<string, unknown>>);
@@ -166,13 +175,7 @@ export class StreamTask {
     }
     for (const node of this.#nodes.values()) {
       if (node.processor?.init === undefined) continue;
-      const prev = this.#currentNode;
-      this.#currentNode = node;
-      try {
-        node.processor.init(this.#contextFor(node));
-      } finally {
-        this.#currentNode = prev;
-      }
+      node.processor.init(this.#contextFor(node));
     }
   }
 
@@ -197,8 +200,7 @@ export class StreamTask {
         return task.stateManager.stores.get(name) as S;
       },
       recordMetadata(): ProcessorRecordMetadata | null {
-        const c = task.#recordContext;
-        return c.topic === null ? null : { topic: c.topic, partition: c.partition, offset: c.offset };
+        return task.#ctxTopic === null ? null : { topic: task.#ctxTopic, partition: task.#ctxPartition, offset: task.#ctxOffset };
       },
       currentStreamTimeMs(): number {
         return task.#streamTimeMs;
@@ -257,7 +259,9 @@ export class StreamTask {
   #nextQueue(): PartitionQueue | null {
     let best: PartitionQueue | null = null;
     let empty = 0;
-    for (const q of this.#queues.values()) {
+    const queues = this.#queueList;
+    for (let i = 0; i < queues.length; i++) {
+      const q = queues[i]!;
       if (q.head >= q.records.length) {
         empty++;
         continue;
@@ -309,7 +313,11 @@ export class StreamTask {
     }
     if (timestampMs > q.partitionTimeMs) q.partitionTimeMs = timestampMs;
     if (timestampMs > this.#streamTimeMs) this.#streamTimeMs = timestampMs;
-    this.#recordContext = { topic, partition, offset: raw.offset, timestampMs, headers: raw.headers };
+    this.#ctxTopic = topic;
+    this.#ctxPartition = partition;
+    this.#ctxOffset = raw.offset;
+    this.#ctxTimestampMs = timestampMs;
+    this.#ctxHeaders = raw.headers;
     try {
       this.#forward(src, new Record(key, value, timestampMs, raw.headers));
       q.committable = raw.offset + 1;
@@ -347,28 +355,33 @@ export class StreamTask {
       this.#sink(node, record);
       return;
     }
-    const prev = this.#currentNode;
-    this.#currentNode = node;
+    // Each node's context knows its node (a closure made at init), so nothing is saved and restored per record.
     try {
       node.processor!.process(record);
     } catch (e: unknown) {
       this.#failedNode ??= node.name;
       throw e;
-    } finally {
-      this.#currentNode = prev;
     }
   }
 
   #sink(node: RuntimeNode, record: Record<unknown, unknown>): void {
-    const topic = node.topic ?? node.topicExtractor!(record.key, record.value, this.#recordContext);
-    const key = serializeFor(node.keySerde ?? this.#config.defaultKeySerde, record.key, topic, record.headers);
-    const value = serializeFor(node.valueSerde ?? this.#config.defaultValueSerde, record.value, topic, record.headers);
+    const topic = node.topic ?? node.topicExtractor!(record.key, record.value, this.#recordContext());
+    const keySerde = node.keySerde ?? this.#config.defaultKeySerde;
+    const valueSerde = node.valueSerde ?? this.#config.defaultValueSerde;
+    const key = serializeFor(keySerde, record.key, topic, record.headers);
+    // The same value through the same (stateless) serde gives the same bytes: a grouping's repartition record
+    // (word count's word -> word) serializes once. The bytes are only read (copied into a batch) downstream.
+    const value = record.value === record.key && valueSerde === keySerde ? key : serializeFor(valueSerde, record.value, topic, record.headers);
     const partitioner = node.partitioner;
     if (partitioner === undefined) {
       this.#collector.send(topic, key, value, record.timestampMs, record.headers);
     } else {
       this.#collector.sendWithPartitioner(topic, key, value, record.timestampMs, record.headers, (n) => partitioner(topic, record.key, record.value, n));
     }
+  }
+
+  #recordContext(): RecordContext {
+    return { topic: this.#ctxTopic, partition: this.#ctxPartition, offset: this.#ctxOffset, timestampMs: this.#ctxTimestampMs, headers: this.#ctxHeaders };
   }
 
   #schedule(node: RuntimeNode, intervalMs: number, type: PunctuationType, punctuator: Punctuator): Cancellable {
@@ -401,18 +414,27 @@ export class StreamTask {
       if (timeMs < s.nextMs) continue;
       // Missed intervals are skipped, not replayed: the next one is the first interval boundary after timeMs.
       s.nextMs = timeMs - ((timeMs - s.nextMs) % s.intervalMs) + s.intervalMs;
-      const prevNode = this.#currentNode;
-      const prevContext = this.#recordContext;
-      this.#currentNode = s.node;
-      this.#recordContext = { topic: null, partition: -1, offset: -1, timestampMs: timeMs, headers: NO_HEADERS };
+      const prevTopic = this.#ctxTopic;
+      const prevPartition = this.#ctxPartition;
+      const prevOffset = this.#ctxOffset;
+      const prevTimestampMs = this.#ctxTimestampMs;
+      const prevHeaders = this.#ctxHeaders;
+      this.#ctxTopic = null;
+      this.#ctxPartition = -1;
+      this.#ctxOffset = -1;
+      this.#ctxTimestampMs = timeMs;
+      this.#ctxHeaders = NO_HEADERS;
       try {
         s.punctuator(timeMs);
         fired++;
       } catch (e: unknown) {
         handleFailure(this.#config.processingExceptionHandler, toError(e), { topic: null, partition: -1, offset: -1, taskId: this.id, nodeName: s.node.name }, 'processing', this.#logger);
       } finally {
-        this.#currentNode = prevNode;
-        this.#recordContext = prevContext;
+        this.#ctxTopic = prevTopic;
+        this.#ctxPartition = prevPartition;
+        this.#ctxOffset = prevOffset;
+        this.#ctxTimestampMs = prevTimestampMs;
+        this.#ctxHeaders = prevHeaders;
       }
     }
     return fired;

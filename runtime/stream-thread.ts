@@ -29,7 +29,7 @@ export interface StateRestoreListener {
 }
 
 /** Flush the collector between commits once this many records wait, to bound memory. */
-const COLLECTOR_FLUSH_RECORDS = 50_000;
+const COLLECTOR_FLUSH_RECORDS = 10_000;
 /**
  * ... and once records have waited this long, or when the thread has nothing to process, so output and repartition
  * records reach the log (and downstream tasks) without waiting for the commit, as Kafka Streams' producer sends
@@ -133,7 +133,8 @@ export class StreamThread {
       },
     });
     this.#running = true;
-    this.#lastCommitMs = this.#clock.nowMs();
+    // As Kafka Streams' StreamThread: the first purge waits one purge interval from the start, like later ones.
+    this.#lastCommitMs = this.#lastPurgeMs = this.#lastFlushMs = this.#clock.nowMs();
     this.#loop = this.#run();
     return this.#loop;
   }

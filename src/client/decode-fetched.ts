@@ -4,11 +4,124 @@ import { decodeRecords, isControlBatch } from '../broker/record-batch.js';
 import { StreamsError } from '../errors.js';
 import type { LogRecord } from '../record.js';
 
+const NONE: readonly LogRecord[] = Object.freeze([]);
+
 /**
- * Decodes fetched record batches into records at or after `from`, verifying each batch's CRC32C first (Kafka's
- * check.crcs) so corrupt bytes are a CORRUPT_RECORD error naming topic/partition and the batch's offset, never data
- * (records of good batches before it are returned, and the error comes with the next fetch). Control batches
- * (transaction markers) are skipped. The records' grammar is checked by decodeRecords itself.
+ * The records of one fetch response, decoded a record batch at a time as they are taken, so a consumer that fetched a
+ * MiB but returns a thousand records per poll keeps bytes, not tens of thousands of record objects, between polls.
+ * Records before `from` (the first batch may start earlier) and control batches (transaction markers) are skipped.
+ * Each batch's CRC32C is verified before it is decoded (Kafka's check.crcs), and the records' grammar by
+ * decodeRecords itself: corrupt bytes are a CORRUPT_RECORD error naming topic/partition and the batch's offset,
+ * never data. As Kafka's consumer: the good records before a corrupt batch are returned first, and the error comes
+ * with the next take.
+ *
+ * @example
+ * ```ts
+ * const cursor = new FetchedRecords('lines', 0, fetched.bytes, position, true);
+ * for (let rs = cursor.take(500, true); rs.length > 0; rs = cursor.take(500, true)) handle(rs);
+ * ```
+ */
+export class FetchedRecords {
+  readonly topic: string;
+  readonly partition: number;
+  readonly #bytes: Buffer;
+  readonly #from: number;
+  readonly #checkCrcs: boolean;
+  /** Byte position of the next batch to decode. */
+  #pos = 0;
+  /** The decoded batch being taken from, and the index of its next record. */
+  #batch: readonly LogRecord[] = NONE;
+  #next = 0;
+  #isBlocked = false;
+
+  constructor(topic: string, partition: number, bytes: Buffer, from: number, checkCrcs: boolean) {
+    this.topic = topic;
+    this.partition = partition;
+    this.#bytes = bytes;
+    this.#from = from;
+    this.#checkCrcs = checkCrcs;
+  }
+
+  /** True when every record has been taken (a corrupt batch left undecoded counts as not done). */
+  get isDone(): boolean {
+    return this.#next >= this.#batch.length && this.#pos >= this.#bytes.length;
+  }
+
+  /** True when a take stopped at a corrupt batch without throwing: the next `take(n, true)` throws. */
+  get isBlocked(): boolean {
+    return this.#isBlocked;
+  }
+
+  /**
+   * Up to `max` records in offset order (fewer at the end, or before a corrupt batch); an empty array when none is
+   * left. At a corrupt batch with no record taken before it in this call: throws CORRUPT_RECORD if `mayThrow`, else
+   * returns the empty array (and the next call meets the batch again).
+   */
+  take(max: number, mayThrow: boolean): readonly LogRecord[] {
+    let out: LogRecord[] | null = null;
+    let n = 0;
+    while (n < max) {
+      if (this.#next >= this.#batch.length && !this.#decodeNext(mayThrow && n === 0)) break;
+      const batch = this.#batch;
+      const k = Math.min(batch.length - this.#next, max - n);
+      if (out === null && this.#next === 0 && k === batch.length) {
+        // A whole batch: hand its array over rather than copy it (it is not referenced here again).
+        out = batch as LogRecord[];
+      } else {
+        out ??= [];
+        for (let i = this.#next; i < this.#next + k; i++) out.push(batch[i]!);
+      }
+      this.#next += k;
+      n += k;
+    }
+    return out ?? NONE;
+  }
+
+  /** Decodes the next batch holding records at or after `from`; false at the end or at a corrupt batch. */
+  #decodeNext(mayThrow: boolean): boolean {
+    const bytes = this.#bytes;
+    this.#batch = NONE;
+    this.#next = 0;
+    while (this.#pos < bytes.length) {
+      const p = this.#pos;
+      const size = p + BATCH.headerBytes <= bytes.length ? bytes.readInt32BE(p + BATCH.length) + 12 : -1;
+      const corrupt =
+        size < BATCH.headerBytes || p + size > bytes.length || bytes[p + BATCH.magic] !== 2
+          ? 'bad batch framing'
+          : this.#checkCrcs && crc32c(bytes, p + BATCH.attributes, p + size) !== bytes.readUInt32BE(p + BATCH.crc)
+            ? 'CRC32C mismatch'
+            : null;
+      if (corrupt !== null) {
+        this.#isBlocked = !mayThrow;
+        if (!mayThrow) return false;
+        const at = p + 8 <= bytes.length ? readInt64(bytes, p) : this.#from;
+        throw new StreamsError('CORRUPT_RECORD', `corrupt record batch in ${this.topic}-${this.partition} at offset ${at}: ${corrupt}`, {
+          topic: this.topic,
+          partition: this.partition,
+          offset: at,
+        });
+      }
+      if (!isControlBatch(bytes.readInt16BE(p + BATCH.attributes))) {
+        const recs = decodeRecords(bytes, p);
+        this.#pos = p + size;
+        let first = 0;
+        while (first < recs.length && recs[first]!.offset < this.#from) first++;
+        if (first < recs.length) {
+          this.#batch = recs;
+          this.#next = first;
+          return true;
+        }
+        continue;
+      }
+      this.#pos = p + size;
+    }
+    return false;
+  }
+}
+
+/**
+ * Decodes fetched record batches into records at or after `from`, all at once (see {@link FetchedRecords} for the
+ * checks): the good records before a corrupt batch are returned, and a corrupt first batch throws CORRUPT_RECORD.
  *
  * @example
  * ```ts
@@ -16,31 +129,6 @@ import type { LogRecord } from '../record.js';
  * ```
  */
 export function decodeFetched(topic: string, partition: number, bytes: Buffer, from: number, checkCrcs: boolean): LogRecord[] {
-  let out: LogRecord[] | null = null;
-  for (let p = 0; p < bytes.length; ) {
-    const size = p + BATCH.headerBytes <= bytes.length ? bytes.readInt32BE(p + BATCH.length) + 12 : -1;
-    const corrupt =
-      size < BATCH.headerBytes || p + size > bytes.length || bytes[p + BATCH.magic] !== 2
-        ? 'bad batch framing'
-        : checkCrcs && crc32c(bytes, p + BATCH.attributes, p + size) !== bytes.readUInt32BE(p + BATCH.crc)
-          ? 'CRC32C mismatch'
-          : null;
-    if (corrupt !== null) {
-      // As Kafka's consumer: the good records before a corrupt batch are returned first; the next fetch starts at
-      // the corrupt batch and fails there, naming its offset so the caller can decide to seek past it.
-      if (out !== null && out.length > 0) return out;
-      const at = p + 8 <= bytes.length ? readInt64(bytes, p) : from;
-      throw new StreamsError('CORRUPT_RECORD', `corrupt record batch in ${topic}-${partition} at offset ${at}: ${corrupt}`, { topic, partition, offset: at });
-    }
-    if (!isControlBatch(bytes.readInt16BE(p + BATCH.attributes))) {
-      const recs = decodeRecords(bytes, p);
-      if (out === null && (recs.length === 0 || recs[0]!.offset >= from)) out = recs;
-      else {
-        out ??= [];
-        for (const r of recs) if (r.offset >= from) out.push(r);
-      }
-    }
-    p += size;
-  }
-  return out ?? [];
+  const records = new FetchedRecords(topic, partition, bytes, from, checkCrcs).take(Number.POSITIVE_INFINITY, true);
+  return records.length === 0 ? [] : (records as LogRecord[]);
 }

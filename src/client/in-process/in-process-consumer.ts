@@ -1,7 +1,7 @@
 import type { Broker, FetchPartition } from '../../broker/broker.js';
-import { decodeFetched } from '../decode-fetched.js';
+import { FetchedRecords } from '../decode-fetched.js';
 import { StreamsError } from '../../errors.js';
-import { topicPartitionKey, type ConsumerBatch, type LogRecord, type TopicPartition } from '../../record.js';
+import { topicPartitionKey, type ConsumerBatch, type TopicPartition } from '../../record.js';
 import { RangeAssignor, RoundRobinAssignor } from '../assignors.js';
 import type {
   CommittedOffsetInfo,
@@ -19,9 +19,10 @@ interface PartitionState {
   /** Next offset to return; null until initialised from the committed offset or the reset policy. */
   position: number | null;
   isPaused: boolean;
-  /** Records fetched but not yet returned (a poll returned fewer than were fetched). */
-  buffered: LogRecord[];
-  bufferedNext: number;
+  /** Fetched records not yet returned (a poll returned fewer than were fetched), decoded as they are taken. */
+  fetched: FetchedRecords | null;
+  /** The offset after the fetched bytes: the position once they are all returned (skips trailing control batches). */
+  fetchedNextOffset: number;
 }
 
 const EMPTY_RECORDS: ConsumerRecords = Object.freeze({ count: 0, batches: Object.freeze([]) as readonly ConsumerBatch[] });
@@ -100,7 +101,7 @@ export class InProcessConsumer implements Consumer {
   #track(tp: TopicPartition): void {
     const k = topicPartitionKey(tp.topic, tp.partition);
     if (!this.#states.has(k)) {
-      this.#states.set(k, { tp: { topic: tp.topic, partition: tp.partition }, position: null, isPaused: false, buffered: [], bufferedNext: 0 });
+      this.#states.set(k, { tp: { topic: tp.topic, partition: tp.partition }, position: null, isPaused: false, fetched: null, fetchedNextOffset: -1 });
     }
   }
 
@@ -157,33 +158,38 @@ export class InProcessConsumer implements Consumer {
         }
         throw f.error;
       }
-      const records = decodeFetched(f.topic, f.partition, f.bytes, s.position, checkCrcs);
-      if (records.length === 0) {
+      if (f.bytes.length === 0) {
         s.position = Math.max(s.position, f.nextOffset);
         continue;
       }
-      s.buffered = records;
-      s.bufferedNext = 0;
+      s.fetched = new FetchedRecords(f.topic, f.partition, f.bytes, s.position, checkCrcs);
+      s.fetchedNextOffset = f.nextOffset;
     }
     count = this.#drainBuffers(out, maxRecords);
     return count === 0 ? EMPTY_RECORDS : { count, batches: out };
   }
 
   #drainBuffers(out: ConsumerBatch[], maxRecords: number): number {
+    // A partition whose last poll stopped before a corrupt batch fails this poll first, so the error surfaces on the
+    // poll after the good records (as Kafka's fetcher), however much the other partitions have to give.
+    for (const s of this.#states.values()) if (!s.isPaused && s.fetched?.isBlocked === true) s.fetched.take(1, true);
     let count = 0;
     for (const s of this.#states.values()) {
       if (count >= maxRecords) break;
-      if (s.isPaused || s.bufferedNext >= s.buffered.length) continue;
-      const take = Math.min(maxRecords - count, s.buffered.length - s.bufferedNext);
-      const records = s.bufferedNext === 0 && take === s.buffered.length ? s.buffered : s.buffered.slice(s.bufferedNext, s.bufferedNext + take);
-      s.bufferedNext += take;
-      s.position = records[records.length - 1]!.offset + 1;
-      if (s.bufferedNext >= s.buffered.length) {
-        s.buffered = [];
-        s.bufferedNext = 0;
+      const fetched = s.fetched;
+      if (s.isPaused || fetched === null) continue;
+      // A corrupt batch throws only when nothing was taken before it in this poll: records already taken are
+      // returned first, and the next poll meets the batch again.
+      const records = fetched.take(maxRecords - count, count === 0);
+      if (records.length > 0) {
+        s.position = records[records.length - 1]!.offset + 1;
+        out.push({ topic: s.tp.topic, partition: s.tp.partition, records });
+        count += records.length;
       }
-      out.push({ topic: s.tp.topic, partition: s.tp.partition, records });
-      count += take;
+      if (fetched.isDone) {
+        s.position = Math.max(s.position!, s.fetchedNextOffset);
+        s.fetched = null;
+      }
     }
     return count;
   }
@@ -211,8 +217,7 @@ export class InProcessConsumer implements Consumer {
       });
     }
     s.position = this.#broker.listOffset(s.tp.topic, s.tp.partition, policy);
-    s.buffered = [];
-    s.bufferedNext = 0;
+    s.fetched = null;
     if (cause !== null) this.#broker.logger.info({ topic: s.tp.topic, partition: s.tp.partition, position: s.position, policy }, 'offset out of range; reset');
   }
 
@@ -230,8 +235,7 @@ export class InProcessConsumer implements Consumer {
     }
     const s = this.#require(partition);
     s.position = offset;
-    s.buffered = [];
-    s.bufferedNext = 0;
+    s.fetched = null;
   }
 
   async seekToBeginning(partitions: readonly TopicPartition[]): Promise<void> {

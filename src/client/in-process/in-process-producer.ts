@@ -9,6 +9,14 @@ interface PartitionSequence {
   next: number;
 }
 
+/** One send's records for one partition, with an upper bound of their encoded size. */
+interface PartitionGroup {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: RecordInput[];
+  estimatedBytes: number;
+}
+
 /**
  * The producer over an embedded broker. One record batch per partition per send, encoded here (as a Kafka client
  * does) so the broker only assigns offsets in place; one promise per send, none per record.
@@ -37,25 +45,27 @@ export class InProcessProducer implements Producer {
   async sendBatch(batches: readonly TopicMessages[]): Promise<RecordMetadata[]> {
     if (this.#closed) throw new StreamsError('CLOSED', 'the producer is closed');
     const nowMs = this.#broker.clock.nowMs();
-    const groups = new Map<string, { topic: string; partition: number; records: RecordInput[] }>();
+    const groups = new Map<string, PartitionGroup>();
     for (const { topic, messages } of batches) {
       const n = this.#broker.describeTopic(topic).numPartitions;
       // Kafka's sticky partitioning: null-key records of one send go to one partition, the next send to the next.
       const sticky = (this.#roundRobin.get(topic) ?? 0) % n;
       this.#roundRobin.set(topic, sticky + 1);
-      const byPartition: (RecordInput[] | undefined)[] = [];
+      const byPartition: (PartitionGroup | undefined)[] = [];
       for (let i = 0; i < messages.length; i++) {
         const m = messages[i]!;
         const partition = this.#choosePartition(topic, m, n, sticky);
-        let records = byPartition[partition];
-        if (records === undefined) {
+        let g = byPartition[partition];
+        if (g === undefined) {
           // The same topic may appear twice in one sendBatch: keep appending to its partition's group.
           const k = `${partition}\u0000${topic}`;
-          let g = groups.get(k);
-          if (g === undefined) groups.set(k, (g = { topic, partition, records: [] }));
-          records = byPartition[partition] = g.records;
+          g = groups.get(k);
+          if (g === undefined) groups.set(k, (g = { topic, partition, records: [], estimatedBytes: 0 }));
+          byPartition[partition] = g;
         }
-        records.push(m.timestampMs === undefined ? { key: m.key, value: m.value, timestampMs: nowMs, ...(m.headers ? { headers: m.headers } : {}) } : (m as RecordInput));
+        const r: RecordInput = m.timestampMs === undefined ? { key: m.key, value: m.value, timestampMs: nowMs, ...(m.headers ? { headers: m.headers } : {}) } : (m as RecordInput);
+        g.records.push(r);
+        g.estimatedBytes += estimateBytes(r);
       }
     }
     if (this.#idempotent && this.#producerId < 0) this.#producerId = this.#broker.allocateProducerId();
@@ -70,7 +80,9 @@ export class InProcessProducer implements Producer {
       // Split a partition's records into batches under maxBatchBytes, as Kafka's producer does, so a send of many
       // small records never trips the topic's max.message.bytes. Sequences advance now, not after the await, so
       // concurrent sends of one producer never reuse a sequence range.
-      for (const chunk of chunkBySize(g.records, this.#maxBatchBytes)) {
+      // Most sends fit one batch: split (a second pass) only when the estimate says they do not.
+      const chunks = g.estimatedBytes <= this.#maxBatchBytes ? [g.records] : chunkBySize(g.records, this.#maxBatchBytes);
+      for (const chunk of chunks) {
         const batch = encodeBatch(chunk, seq === null ? {} : { producerId: this.#producerId, producerEpoch: 0, baseSequence: seq.next });
         if (seq !== null) seq.next = (seq.next + chunk.length) % 0x80000000;
         entries.push({ topic: g.topic, partition: g.partition, batch, isTrusted: true });
@@ -145,6 +157,12 @@ function chunkBySize(records: RecordInput[], maxBytes: number): RecordInput[][] 
 /** An upper bound of a record's encoded size: its bytes plus the varint overheads. */
 function estimateBytes(r: RecordInput): number {
   let n = 32 + (r.key?.length ?? 0) + (r.value?.length ?? 0);
-  if (r.headers !== undefined) for (const h of r.headers) n += 10 + h.key.length * 3 + (h.value?.length ?? 0);
+  const headers = r.headers;
+  if (headers !== undefined) {
+    for (let i = 0; i < headers.length; i++) {
+      const h = headers[i]!;
+      n += 10 + h.key.length * 3 + (h.value?.length ?? 0);
+    }
+  }
   return n;
 }
