@@ -2,10 +2,10 @@
  * The change-logging layer of session stores: every write is also sent to the changelog with Kafka Streams'
  * session changelog key (`key + end(8) + start(8)`).
  */
-import type { CacheFlushListener, KeyValueIterator } from '../../src/state/key-value-store.js';
+import type { KeyValueIterator } from '../../src/state/key-value-store.js';
 import type { BytesSessionStore } from '../../src/state/session-store.js';
-import type { StateStore, StateStoreContext } from '../../src/state/state-store.js';
 import type { Windowed } from '../../src/state/windowed.js';
+import { ChangeLoggingSegmentedStore } from '../windowed-common/change-logging-segmented-store.js';
 import { sessionStoreKeyBinary } from './session-key-schema.js';
 
 /**
@@ -20,38 +20,10 @@ import { sessionStoreKeyBinary } from './session-key-schema.js';
  * store.put({ key: Buffer.from('u'), window: sessionWindow(0, 10) }, Buffer.from([1]));
  * ```
  */
-export class ChangeLoggingSessionStore implements BytesSessionStore {
-  #context: StateStoreContext | null = null;
-
-  constructor(private readonly inner: BytesSessionStore) {}
-
-  get name(): string {
-    return this.inner.name;
-  }
-  get persistent(): boolean {
-    return this.inner.persistent;
-  }
-  get isOpen(): boolean {
-    return this.inner.isOpen;
-  }
-  get retentionMs(): number {
-    return this.inner.retentionMs;
-  }
-  get segmentIntervalMs(): number {
-    return this.inner.segmentIntervalMs;
-  }
-  get observedStreamTimeMs(): number {
-    return this.inner.observedStreamTimeMs;
-  }
-
-  init(context: StateStoreContext, root: StateStore): void {
-    this.#context = context;
-    this.inner.init(context, root);
-  }
-
+export class ChangeLoggingSessionStore extends ChangeLoggingSegmentedStore<BytesSessionStore> implements BytesSessionStore {
   put(session: Windowed<Uint8Array>, aggregate: Uint8Array | null): void {
     this.inner.put(session, aggregate);
-    const context = this.#context!;
+    const context = this.context!;
     const key = sessionStoreKeyBinary(session.key, session.window.startMs, session.window.endMs);
     context.logChange(this.name, key, aggregate, context.recordTimestampMs);
   }
@@ -68,17 +40,5 @@ export class ChangeLoggingSessionStore implements BytesSessionStore {
     backward: boolean,
   ): KeyValueIterator<Windowed<Uint8Array>, Uint8Array> {
     return this.inner.findSessions(keyFrom, keyTo, earliestSessionEndMs, latestSessionStartMs, backward);
-  }
-
-  setFlushListener(listener: CacheFlushListener<Windowed<Uint8Array>, Uint8Array>, sendOldValues: boolean): boolean {
-    return this.inner.setFlushListener?.(listener, sendOldValues) ?? false;
-  }
-
-  flush(): void {
-    this.inner.flush();
-  }
-
-  close(): void {
-    this.inner.close();
   }
 }

@@ -3,18 +3,17 @@
  * the wrapped store, so a window updated many times between commits is written and forwarded once.
  */
 import { StreamsError } from '../../src/errors.js';
-import type { CacheFlushListener, KeyValue, KeyValueIterator } from '../../src/state/key-value-store.js';
-import type { StateStore, StateStoreContext } from '../../src/state/state-store.js';
+import type { KeyValue, KeyValueIterator } from '../../src/state/key-value-store.js';
 import type { BytesWindowStore, WindowStoreIterator } from '../../src/state/window-store.js';
 import { timeWindow } from '../../src/state/windowed.js';
 import type { Window, Windowed } from '../../src/state/windowed.js';
 import { emptyIterator } from '../abstract-key-value-iterator.js';
 import { compareBytes } from '../compare-bytes.js';
-import { DelegatingStateStoreContext } from '../delegating-state-store-context.js';
 import type { CachingOptions } from '../caching-key-value-store.js';
-import { MergedCacheIterator, SegmentedCache } from './segmented-cache.js';
+import { CachingSegmentedStore } from '../windowed-common/caching-segmented-store.js';
+import { checkTime } from '../windowed-common/segmented-engine.js';
+import { MergedCacheIterator } from './segmented-cache.js';
 import type { CacheSlot } from './segmented-cache.js';
-import { checkTime } from './segmented-window-store.js';
 import { segmentIdOf } from './segments.js';
 
 /**
@@ -46,96 +45,38 @@ import { segmentIdOf } from './segments.js';
  * store.flush(); // one changelog record and one listener call, both with <02>
  * ```
  */
-export class CachingWindowStore implements BytesWindowStore {
-  readonly #cache: SegmentedCache;
-  #maxBytes = 0;
-  #observedMs = -Infinity;
-  #minLiveSegment = -Infinity;
-  #context: StateStoreContext | null = null;
-  #innerContext: FlushingContext | null = null;
-  #listener: CacheFlushListener<Windowed<Uint8Array>, Uint8Array> | null = null;
-  #sendOldValues = false;
-  #evicting = false;
-  #closed = false;
-
-  constructor(
-    private readonly inner: BytesWindowStore,
-    private readonly options: CachingOptions = {},
-  ) {
+export class CachingWindowStore extends CachingSegmentedStore<BytesWindowStore> implements BytesWindowStore {
+  constructor(inner: BytesWindowStore, options: CachingOptions = {}) {
     if (inner.retainDuplicates) {
       throw new StreamsError('ILLEGAL_STATE', `window store "${inner.name}" retains duplicates and cannot be cached`);
     }
-    this.#cache = new SegmentedCache(inner.segmentIntervalMs);
+    super(inner, options);
   }
 
-  get name(): string {
-    return this.inner.name;
-  }
-  get persistent(): boolean {
-    return this.inner.persistent;
-  }
-  get isOpen(): boolean {
-    return !this.#closed && this.inner.isOpen;
-  }
-  get retentionMs(): number {
-    return this.inner.retentionMs;
-  }
   get windowSizeMs(): number {
     return this.inner.windowSizeMs;
-  }
-  get segmentIntervalMs(): number {
-    return this.inner.segmentIntervalMs;
   }
   get retainDuplicates(): boolean {
     return false;
   }
-  get observedStreamTimeMs(): number {
-    return Math.max(this.#observedMs, this.inner.observedStreamTimeMs);
-  }
-  /** Bytes the cache currently charges against its budget. */
-  get cachedBytes(): number {
-    return this.#cache.bytes;
-  }
-  /** Windows currently cached (clean and dirty). */
-  get cachedEntries(): number {
-    return this.#cache.size;
-  }
-
-  init(context: StateStoreContext, root: StateStore): void {
-    this.#context = context;
-    this.#maxBytes = this.options.cacheMaxBytes ?? context.cacheMaxBytes;
-    this.#innerContext = new FlushingContext(context);
-    this.inner.init(this.#innerContext, root);
-  }
-
-  setFlushListener(listener: CacheFlushListener<Windowed<Uint8Array>, Uint8Array>, sendOldValues: boolean): boolean {
-    this.#listener = listener;
-    this.#sendOldValues = sendOldValues;
-    return true;
-  }
 
   put(key: Uint8Array, value: Uint8Array | null, windowStartMs: number): void {
-    this.#assertOpen();
+    this.assertOpen();
     checkTime(this.name, windowStartMs);
-    if (windowStartMs > this.#observedMs) this.#advance(windowStartMs);
-    if (windowStartMs <= this.observedStreamTimeMs - this.inner.retentionMs) return;
-    this.#cache.write(key, windowStartMs, 0, value, this.#context!.recordTimestampMs);
-    this.#evictIfNeeded();
+    this.write(key, windowStartMs, 0, value);
   }
 
   fetch(key: Uint8Array, windowStartMs: number): Uint8Array | null {
-    this.#assertOpen();
-    if (windowStartMs <= this.observedStreamTimeMs - this.inner.retentionMs) return null;
-    const slot = this.#cache.get(key, windowStartMs, 0);
-    return slot !== undefined ? slot.value : this.inner.fetch(key, windowStartMs);
+    this.assertOpen();
+    return this.read(key, windowStartMs, 0);
   }
 
   fetchKey(key: Uint8Array, timeFromMs: number, timeToMs: number, backward: boolean): WindowStoreIterator<Uint8Array> {
-    this.#assertOpen();
-    const from = Math.max(timeFromMs, this.observedStreamTimeMs - this.inner.retentionMs + 1);
+    this.assertOpen();
+    const from = this.liveFrom(timeFromMs);
     if (from > timeToMs) return emptyIterator();
     const store = this.inner.fetchKey(key, from, timeToMs, backward);
-    const cached = this.#cache.scan(key, key, from, timeToMs, backward);
+    const cached = this.cache.scan(key, key, from, timeToMs, backward);
     if (cached.length === 0) return store;
     return new MergedCacheIterator(
       cached,
@@ -152,119 +93,34 @@ export class CachingWindowStore implements BytesWindowStore {
     timeToMs: number,
     backward: boolean,
   ): KeyValueIterator<Windowed<Uint8Array>, Uint8Array> {
-    this.#assertOpen();
+    this.assertOpen();
     if (keyFrom !== null && keyTo !== null && compareBytes(keyFrom, keyTo) > 0) return emptyIterator();
-    const from = Math.max(timeFromMs, this.observedStreamTimeMs - this.inner.retentionMs + 1);
+    const from = this.liveFrom(timeFromMs);
     if (from > timeToMs) return emptyIterator();
     const store = this.inner.fetchRange(keyFrom, keyTo, from, timeToMs, backward);
-    const cached = this.#cache.scan(keyFrom, keyTo, from, timeToMs, backward);
+    const cached = this.cache.scan(keyFrom, keyTo, from, timeToMs, backward);
     if (cached.length === 0) return store;
     const interval = this.inner.segmentIntervalMs;
-    const compare = (slot: CacheSlot, k: Windowed<Uint8Array>): number => {
+    return this.mergeWindowed(cached, store, (slot, k) => {
       const startMs = k.window.startMs;
       const c = segmentIdOf(slot.t1, interval) - segmentIdOf(startMs, interval) || compareBytes(slot.key, k.key) || slot.t1 - startMs;
       return backward ? -c : c;
-    };
-    return new MergedCacheIterator(cached, store, compare, (slot) => ({ key: { key: slot.key, window: this.#windowOf(slot) }, value: slot.value! }));
+    });
   }
 
-  flush(): void {
-    this.#assertOpen();
-    // Only what is dirty now: a listener writing back into this store is flushed next time.
-    const cache = this.#cache;
-    for (let n = cache.dirtyCount; n > 0 && cache.dirtyHead !== null; n--) {
-      const slot = cache.dirtyHead;
-      cache.unlinkDirty(slot);
-      this.#flushSlot(slot);
-      if (slot.value === null && !slot.dirty) cache.remove(slot);
-    }
-    this.inner.flush();
+  protected fetchInner(key: Uint8Array, t1: number): Uint8Array | null {
+    return this.inner.fetch(key, t1);
   }
 
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.#cache.clear();
-    this.inner.close();
+  protected putInner(slot: CacheSlot, value: Uint8Array | null): void {
+    this.inner.put(slot.key, value, slot.t1);
   }
 
-  #assertOpen(): void {
-    if (this.#closed) throw new StreamsError('CLOSED', `state store "${this.name}" is closed`);
-    if (this.#context === null) {
-      throw new StreamsError('ILLEGAL_STATE', `state store "${this.name}" has not been initialised (call init first)`);
-    }
-  }
-
-  #advance(windowStartMs: number): void {
-    this.#observedMs = windowStartMs;
-    const minLive = segmentIdOf(this.observedStreamTimeMs - this.inner.retentionMs, this.inner.segmentIntervalMs);
-    if (minLive > this.#minLiveSegment) {
-      this.#minLiveSegment = minLive;
-      this.#cache.dropSegmentsBefore(minLive);
-    }
-  }
-
-  #windowOf(slot: CacheSlot): Window {
+  protected windowOf(slot: CacheSlot): Window {
     return (slot.window ??= timeWindow(slot.t1, slot.t1 + this.inner.windowSizeMs));
-  }
-
-  #evictIfNeeded(): void {
-    if (this.#evicting) return;
-    this.#evicting = true;
-    const cache = this.#cache;
-    try {
-      while (cache.bytes > this.#maxBytes && cache.lruHead !== null) {
-        const eldest = cache.lruHead;
-        if (eldest.dirty) {
-          cache.unlinkDirty(eldest);
-          this.#flushSlot(eldest);
-          // The listener wrote this window again: keep the new write and stop rather than lose it.
-          if (eldest.dirty) break;
-        }
-        cache.remove(eldest);
-      }
-    } finally {
-      this.#evicting = false;
-    }
-  }
-
-  /** Writes one formerly dirty entry to the wrapped store and tells the listener, as Kafka Streams does. */
-  #flushSlot(slot: CacheSlot): void {
-    if (slot.t1 <= this.observedStreamTimeMs - this.inner.retentionMs) return;
-    const newValue = slot.value;
-    const oldValue = newValue === null || this.#sendOldValues ? this.inner.fetch(slot.key, slot.t1) : null;
-    // A deletion of what the wrapped store never had is skipped, unless it is the newest write: it must still
-    // advance the engine's (and the restored store's) observed stream time, so it is written but not forwarded.
-    const isNoop = newValue === null && oldValue === null;
-    if (isNoop && slot.t1 <= this.inner.observedStreamTimeMs) return;
-    const context = this.#innerContext!;
-    context.flushingTimestampMs = slot.timestampMs;
-    try {
-      this.inner.put(slot.key, newValue, slot.t1);
-    } finally {
-      context.flushingTimestampMs = undefined;
-    }
-    if (!isNoop) this.#listener?.({ key: slot.key, window: this.#windowOf(slot) }, newValue, this.#sendOldValues ? oldValue : null, slot.timestampMs);
   }
 }
 
 function toTimed(slot: CacheSlot): KeyValue<number, Uint8Array> {
   return { key: slot.t1, value: slot.value! };
-}
-
-/**
- * The context the wrapped store sees: while an entry is flushed, the record timestamp is that of its last write.
- *
- * @example
- * ```ts
- * const context = new FlushingContext(parent);
- * context.flushingTimestampMs = 42; // context.recordTimestampMs === 42 until reset to undefined
- * ```
- */
-export class FlushingContext extends DelegatingStateStoreContext {
-  flushingTimestampMs: number | undefined = undefined;
-
-  override get recordTimestampMs(): number {
-    return this.flushingTimestampMs ?? this.parent.recordTimestampMs;
-  }
 }

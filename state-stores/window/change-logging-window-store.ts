@@ -2,12 +2,13 @@
  * The change-logging layer of window stores: every write is also sent to the changelog with Kafka Streams'
  * window changelog key (`key + windowStart(8) + seqnum(4)`).
  */
-import type { CacheFlushListener, KeyValueIterator } from '../../src/state/key-value-store.js';
+import type { KeyValueIterator } from '../../src/state/key-value-store.js';
 import type { RestoreCallback, RestoreRecord, StateStore, StateStoreContext } from '../../src/state/state-store.js';
 import type { BytesWindowStore, WindowStoreIterator } from '../../src/state/window-store.js';
 import type { Windowed } from '../../src/state/windowed.js';
 import { DelegatingStateStoreContext } from '../delegating-state-store-context.js';
 import { rawValueOf, timestampOf, timestampedBytes } from '../value-and-timestamp-serde.js';
+import { ChangeLoggingSegmentedStore } from '../windowed-common/change-logging-segmented-store.js';
 import { windowStoreKeyBinary } from './window-key-schema.js';
 
 /**
@@ -25,43 +26,21 @@ import { windowStoreKeyBinary } from './window-key-schema.js';
  * store.put(Buffer.from('a'), Buffer.from([1]), 60_000); // logs <61 00..00 ea 60 00 00 00 00> -> <01>
  * ```
  */
-export class ChangeLoggingWindowStore implements BytesWindowStore {
-  #context: StateStoreContext | null = null;
+export class ChangeLoggingWindowStore extends ChangeLoggingSegmentedStore<BytesWindowStore> implements BytesWindowStore {
   #seqnum = 0;
 
   constructor(
-    private readonly inner: BytesWindowStore,
+    inner: BytesWindowStore,
     private readonly timestamped: boolean,
-  ) {}
+  ) {
+    super(inner);
+  }
 
-  get name(): string {
-    return this.inner.name;
-  }
-  get persistent(): boolean {
-    return this.inner.persistent;
-  }
-  get isOpen(): boolean {
-    return this.inner.isOpen;
-  }
-  get retentionMs(): number {
-    return this.inner.retentionMs;
-  }
   get windowSizeMs(): number {
     return this.inner.windowSizeMs;
   }
-  get segmentIntervalMs(): number {
-    return this.inner.segmentIntervalMs;
-  }
   get retainDuplicates(): boolean {
     return this.inner.retainDuplicates;
-  }
-  get observedStreamTimeMs(): number {
-    return this.inner.observedStreamTimeMs;
-  }
-
-  init(context: StateStoreContext, root: StateStore): void {
-    this.#context = context;
-    this.inner.init(this.timestamped ? new TimestampedRestoreContext(context) : context, root);
   }
 
   put(key: Uint8Array, value: Uint8Array | null, windowStartMs: number): void {
@@ -70,7 +49,7 @@ export class ChangeLoggingWindowStore implements BytesWindowStore {
       if (value === null) return;
       this.#seqnum = (this.#seqnum + 1) | 0;
     }
-    const context = this.#context!;
+    const context = this.context!;
     const changelogKey = windowStoreKeyBinary(key, windowStartMs, this.#seqnum);
     if (value !== null && this.timestamped) context.logChange(this.name, changelogKey, rawValueOf(value), timestampOf(value));
     else context.logChange(this.name, changelogKey, value, context.recordTimestampMs);
@@ -94,16 +73,8 @@ export class ChangeLoggingWindowStore implements BytesWindowStore {
     return this.inner.fetchRange(keyFrom, keyTo, timeFromMs, timeToMs, backward);
   }
 
-  setFlushListener(listener: CacheFlushListener<Windowed<Uint8Array>, Uint8Array>, sendOldValues: boolean): boolean {
-    return this.inner.setFlushListener?.(listener, sendOldValues) ?? false;
-  }
-
-  flush(): void {
-    this.inner.flush();
-  }
-
-  close(): void {
-    this.inner.close();
+  protected override innerContext(context: StateStoreContext): StateStoreContext {
+    return this.timestamped ? new TimestampedRestoreContext(context) : context;
   }
 }
 

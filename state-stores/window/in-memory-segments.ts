@@ -2,26 +2,13 @@
 import type { StateStoreContext } from '../../src/state/state-store.js';
 import { BytesBTree } from '../bytes-b-tree.js';
 import { compareBytes } from '../compare-bytes.js';
-import { segmentIdOf } from './segments.js';
+import { lowerBoundByTimes, segmentIdOf } from './segments.js';
 import type { SegmentEntry, Segments } from './segments.js';
 
 interface Slot {
   readonly t1: number;
   readonly t2: number;
   value: Uint8Array;
-}
-
-/** Index of the first slot >= (t1, t2). */
-function lowerBound(slots: readonly Slot[], t1: number, t2: number): number {
-  let lo = 0;
-  let hi = slots.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const s = slots[mid]!;
-    if (s.t1 < t1 || (s.t1 === t1 && s.t2 < t2)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**
@@ -46,7 +33,7 @@ export class InMemorySegments implements Segments {
   get(key: Uint8Array, t1: number, t2: number): Uint8Array | null {
     const slots = this.#segments.get(segmentIdOf(t1, this.segmentIntervalMs))?.get(key);
     if (slots === undefined) return null;
-    const i = lowerBound(slots, t1, t2);
+    const i = lowerBoundByTimes(slots, t1, t2);
     const slot = slots[i];
     return slot !== undefined && slot.t1 === t1 && slot.t2 === t2 ? slot.value : null;
   }
@@ -63,7 +50,7 @@ export class InMemorySegments implements Segments {
       tree.set(key, [{ t1, t2, value }]);
       return;
     }
-    const i = lowerBound(slots, t1, t2);
+    const i = lowerBoundByTimes(slots, t1, t2);
     const slot = slots[i];
     if (slot !== undefined && slot.t1 === t1 && slot.t2 === t2) slot.value = value;
     else slots.splice(i, 0, { t1, t2, value });
@@ -74,7 +61,7 @@ export class InMemorySegments implements Segments {
     const tree = this.#segments.get(id);
     const slots = tree?.get(key);
     if (tree === undefined || slots === undefined) return;
-    const i = lowerBound(slots, t1, t2);
+    const i = lowerBoundByTimes(slots, t1, t2);
     const slot = slots[i];
     if (slot === undefined || slot.t1 !== t1 || slot.t2 !== t2) return;
     slots.splice(i, 1);

@@ -7,7 +7,7 @@ import type { KeyValue, KeyValueIterator } from '../../src/state/key-value-store
 import type { Window } from '../../src/state/windowed.js';
 import { AbstractKeyValueIterator } from '../abstract-key-value-iterator.js';
 import { BytesBTree } from '../bytes-b-tree.js';
-import { segmentIdOf } from './segments.js';
+import { lowerBoundByTimes, segmentIdOf } from './segments.js';
 
 // Bytes charged per entry on top of its key and value: object, two times, tree slot and list links, roughly.
 const ENTRY_OVERHEAD_BYTES = 80;
@@ -43,19 +43,6 @@ export class CacheSlot {
   ) {
     this.sizeBytes = key.length + (value === null ? 0 : value.length) + ENTRY_OVERHEAD_BYTES;
   }
-}
-
-/** Index of the first slot >= (t1, t2) in a key's slots, sorted by (t1, t2). */
-function lowerBound(slots: readonly CacheSlot[], t1: number, t2: number): number {
-  let lo = 0;
-  let hi = slots.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const s = slots[mid]!;
-    if (s.t1 < t1 || (s.t1 === t1 && s.t2 < t2)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /**
@@ -110,7 +97,7 @@ export class SegmentedCache {
   get(key: Uint8Array, t1: number, t2: number): CacheSlot | undefined {
     const slots = this.#segments.get(segmentIdOf(t1, this.segmentIntervalMs))?.get(key);
     if (slots === undefined) return undefined;
-    const slot = slots[lowerBound(slots, t1, t2)];
+    const slot = slots[lowerBoundByTimes(slots, t1, t2)];
     if (slot === undefined || slot.t1 !== t1 || slot.t2 !== t2) return undefined;
     this.#touch(slot);
     return slot;
@@ -129,7 +116,7 @@ export class SegmentedCache {
       slots = [];
       tree.set(key, slots);
     }
-    const i = lowerBound(slots, t1, t2);
+    const i = lowerBoundByTimes(slots, t1, t2);
     let slot = slots[i];
     if (slot !== undefined && slot.t1 === t1 && slot.t2 === t2) {
       const sizeBytes = slot.key.length + (value === null ? 0 : value.length) + ENTRY_OVERHEAD_BYTES;

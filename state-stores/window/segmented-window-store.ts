@@ -2,17 +2,14 @@
  * The window store engine over {@link Segments} (in memory or SQLite): Kafka Streams' window semantics (retention
  * by observed stream time, duplicates with sequence numbers) with expiry by dropping whole segments.
  */
-import { StreamsError } from '../../src/errors.js';
 import type { KeyValueIterator } from '../../src/state/key-value-store.js';
-import type { RestoreRecord, StateStore, StateStoreContext } from '../../src/state/state-store.js';
+import type { RestoreRecord } from '../../src/state/state-store.js';
 import type { BytesWindowStore, WindowStoreIterator } from '../../src/state/window-store.js';
 import { timeWindow } from '../../src/state/windowed.js';
 import type { Windowed } from '../../src/state/windowed.js';
 import { emptyIterator } from '../abstract-key-value-iterator.js';
-import { assertCreated, assertOpen } from '../assert-open.js';
-import type { EngineState } from '../assert-open.js';
+import { checkTime, copyBytes, SegmentedEngine } from '../windowed-common/segmented-engine.js';
 import { SegmentIterator } from './segment-iterator.js';
-import { segmentIdOf } from './segments.js';
 import type { Segments } from './segments.js';
 import { parseWindowStoreKey } from './window-key-schema.js';
 
@@ -28,10 +25,6 @@ export interface WindowStoreOptions {
   readonly retentionMs: number;
   readonly windowSizeMs: number;
   readonly retainDuplicates: boolean;
-}
-
-function copy(bytes: Uint8Array): Uint8Array {
-  return Uint8Array.prototype.slice.call(bytes);
 }
 
 /**
@@ -51,65 +44,32 @@ function copy(bytes: Uint8Array): Uint8Array {
  * engine.put(Buffer.from('a'), Buffer.from([1]), 0);
  * ```
  */
-export class SegmentedWindowStore implements BytesWindowStore {
-  readonly retentionMs: number;
+export class SegmentedWindowStore extends SegmentedEngine implements BytesWindowStore {
   readonly windowSizeMs: number;
   readonly retainDuplicates: boolean;
-  #state: EngineState = 'created';
-  #observedStreamTimeMs = -Infinity;
-  #minLiveSegment = -Infinity;
   #seqnum = 0;
 
-  constructor(
-    readonly name: string,
-    options: WindowStoreOptions,
-    /** The storage; exposed for tests that check segments are dropped. */
-    readonly segments: Segments,
-  ) {
-    this.retentionMs = options.retentionMs;
+  constructor(name: string, options: WindowStoreOptions, segments: Segments) {
+    super(name, options.retentionMs, segments);
     this.windowSizeMs = options.windowSizeMs;
     this.retainDuplicates = options.retainDuplicates;
   }
 
-  get segmentIntervalMs(): number {
-    return this.segments.segmentIntervalMs;
-  }
-
-  get observedStreamTimeMs(): number {
-    return this.#observedStreamTimeMs;
-  }
-
-  get persistent(): boolean {
-    return this.segments.persistent;
-  }
-
-  get isOpen(): boolean {
-    return this.#state === 'open';
-  }
-
-  init(context: StateStoreContext, root: StateStore): void {
-    assertCreated(this.#state, this.name);
-    this.segments.open(context, this.name);
-    this.#observedStreamTimeMs = this.segments.loadMeta() ?? -Infinity;
-    this.#state = 'open';
-    context.register(root, (batch) => this.#restore(batch));
-  }
-
   put(key: Uint8Array, value: Uint8Array | null, windowStartMs: number): void {
-    assertOpen(this.#state, this.name);
+    this.assertOpen();
     checkTime(this.name, windowStartMs);
     if (this.retainDuplicates) {
       if (value === null) return;
       this.#seqnum = (this.#seqnum + 1) | 0;
-      this.#apply(key, windowStartMs, this.#seqnum, value);
+      this.apply(key, windowStartMs, this.#seqnum, value);
     } else {
-      this.#apply(key, windowStartMs, 0, value);
+      this.apply(key, windowStartMs, 0, value);
     }
   }
 
   fetch(key: Uint8Array, windowStartMs: number): Uint8Array | null {
-    assertOpen(this.#state, this.name);
-    if (windowStartMs <= this.#observedStreamTimeMs - this.retentionMs) return null;
+    this.assertOpen();
+    if (this.isExpired(windowStartMs)) return null;
     if (!this.retainDuplicates) return this.segments.get(key, windowStartMs, 0);
     const scan = this.segments.fetch(key, key, windowStartMs, windowStartMs, false);
     const first = scan.next();
@@ -118,8 +78,8 @@ export class SegmentedWindowStore implements BytesWindowStore {
   }
 
   fetchKey(key: Uint8Array, timeFromMs: number, timeToMs: number, backward: boolean): WindowStoreIterator<Uint8Array> {
-    assertOpen(this.#state, this.name);
-    const from = Math.max(timeFromMs, this.#observedStreamTimeMs - this.retentionMs + 1);
+    this.assertOpen();
+    const from = this.liveFrom(timeFromMs);
     if (from > timeToMs) return emptyIterator();
     return new SegmentIterator(this.segments.fetch(key, key, from, timeToMs, backward), (e) => ({ key: e.t1, value: e.value }));
   }
@@ -131,8 +91,8 @@ export class SegmentedWindowStore implements BytesWindowStore {
     timeToMs: number,
     backward: boolean,
   ): KeyValueIterator<Windowed<Uint8Array>, Uint8Array> {
-    assertOpen(this.#state, this.name);
-    const from = Math.max(timeFromMs, this.#observedStreamTimeMs - this.retentionMs + 1);
+    this.assertOpen();
+    const from = this.liveFrom(timeFromMs);
     if (from > timeToMs) return emptyIterator();
     const size = this.windowSizeMs;
     return new SegmentIterator(this.segments.fetch(keyFrom, keyTo, from, timeToMs, backward), (e) => ({
@@ -141,51 +101,12 @@ export class SegmentedWindowStore implements BytesWindowStore {
     }));
   }
 
-  flush(): void {
-    assertOpen(this.#state, this.name);
-    this.segments.saveMeta(this.#observedStreamTimeMs);
-    this.segments.flush();
-  }
-
-  close(): void {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
-    this.segments.close();
-  }
-
-  #apply(key: Uint8Array, windowStartMs: number, seqnum: number, value: Uint8Array | null): void {
-    if (windowStartMs > this.#observedStreamTimeMs) {
-      this.#observedStreamTimeMs = windowStartMs;
-      const minLive = segmentIdOf(windowStartMs - this.retentionMs, this.segments.segmentIntervalMs);
-      if (minLive > this.#minLiveSegment) {
-        this.#minLiveSegment = minLive;
-        this.segments.dropBefore(minLive);
-      }
+  protected restoreRecord(record: RestoreRecord): void {
+    const { key, windowStartMs, seqnum } = parseWindowStoreKey(record.key);
+    if (this.retainDuplicates) {
+      if (record.value === null) return;
+      if (seqnum > this.#seqnum) this.#seqnum = seqnum;
     }
-    if (windowStartMs <= this.#observedStreamTimeMs - this.retentionMs) return;
-    if (value === null) this.segments.delete(key, windowStartMs, seqnum);
-    else this.segments.put(key, windowStartMs, seqnum, value);
-  }
-
-  #restore(batch: readonly RestoreRecord[]): void {
-    assertOpen(this.#state, this.name);
-    for (const record of batch) {
-      const { key, windowStartMs, seqnum } = parseWindowStoreKey(record.key);
-      // Restored arrays may be views into a fetched batch; the in-memory segments keep what they are given.
-      if (this.retainDuplicates) {
-        if (record.value === null) continue;
-        if (seqnum > this.#seqnum) this.#seqnum = seqnum;
-      }
-      this.#apply(copy(key), windowStartMs, seqnum, record.value === null ? null : copy(record.value));
-    }
-    this.segments.saveMeta(this.#observedStreamTimeMs);
-    this.segments.flush();
-  }
-}
-
-/** Throws `StreamsError('ILLEGAL_STATE')` unless `timeMs` is a safe integer (window starts are int64 in Kafka). */
-export function checkTime(storeName: string, timeMs: number): void {
-  if (!Number.isSafeInteger(timeMs)) {
-    throw new StreamsError('ILLEGAL_STATE', `state store "${storeName}": window times must be safe integers, got ${timeMs}`);
+    this.apply(copyBytes(key), windowStartMs, seqnum, record.value === null ? null : copyBytes(record.value));
   }
 }

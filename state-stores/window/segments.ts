@@ -83,3 +83,23 @@ export function segmentIdOf(timeMs: number, segmentIntervalMs: number): number {
 export function defaultSegmentIntervalMs(retentionMs: number): number {
   return Math.max(Math.floor(retentionMs / 2), 60_000);
 }
+
+/**
+ * Index of the first of `slots` (sorted by t1, then t2) at or after (t1, t2): binary search.
+ *
+ * @example
+ * ```ts
+ * lowerBoundByTimes([{ t1: 0, t2: 0 }, { t1: 5, t2: 1 }], 5, 0); // 1
+ * ```
+ */
+export function lowerBoundByTimes(slots: readonly { readonly t1: number; readonly t2: number }[], t1: number, t2: number): number {
+  let lo = 0;
+  let hi = slots.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const s = slots[mid]!;
+    if (s.t1 < t1 || (s.t1 === t1 && s.t2 < t2)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
