@@ -8,7 +8,7 @@ import type { Aggregator, Initializer, Reducer } from './functions.js';
 import type { NodeId } from './graph/graph-node.js';
 import type { StoreSpec } from './graph/store-spec.js';
 import type { NewGraphNode } from './graph/graph.js';
-import { repartitionNames } from './graph/repartition-names.js';
+import { optimizableRepartition, repartitionNames } from './graph/repartition-names.js';
 import type { KGroupedStream } from './kgrouped-stream.js';
 import { KTableImpl } from './ktable-impl.js';
 import type { KTable } from './ktable.js';
@@ -131,17 +131,7 @@ export class KGroupedStreamImpl<K, V> implements KGroupedStream<K, V> {
       // Names are drawn every time (index compatibility), but a named grouping reuses its one repartition topic.
       const names = repartitionNames(builder, this.repartitionName ?? store.name);
       if (this.#sharedRepartition === null || this.repartitionName === undefined) {
-        this.#sharedRepartition = builder.add({
-          kind: 'repartition',
-          variant: 'optimizable',
-          name: names.sourceName,
-          parents: [this.state.nodeId],
-          ...names,
-          keySerde: erase(this.state.keySerde),
-          valueSerde: erase(this.state.valueSerde),
-          partitioner: undefined,
-          numberOfPartitions: undefined,
-        }).id;
+        this.#sharedRepartition = builder.add(optimizableRepartition(names, this.state.nodeId, erase(this.state.keySerde), erase(this.state.valueSerde))).id;
       }
       parent = this.#sharedRepartition;
     }

@@ -10,7 +10,7 @@ import { BranchedKStreamImpl } from './branched-kstream-impl.js';
 import { erase, requireFunction, splitNamed, storeSpecOf } from './dsl-context.js';
 import type { HandleState } from './dsl-context.js';
 import type { ForeachAction, KeyValueMapper, Predicate, ValueJoiner, ValueMapper } from './functions.js';
-import { repartitionNames } from './graph/repartition-names.js';
+import { optimizableRepartition, repartitionNames } from './graph/repartition-names.js';
 import { KGroupedStreamImpl } from './kgrouped-stream-impl.js';
 import type { KGroupedStream } from './kgrouped-stream.js';
 import type { BranchedKStream, KStream } from './kstream.js';
@@ -198,17 +198,7 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     let parent = this.state.nodeId;
     if (this.state.repartitionRequired) {
       const names = repartitionNames(builder, name);
-      parent = builder.add({
-        kind: 'repartition',
-        variant: 'optimizable',
-        name: names.sourceName,
-        parents: [parent],
-        ...names,
-        keySerde: erase(keySerde),
-        valueSerde: erase(valueSerde),
-        partitioner: undefined,
-        numberOfPartitions: undefined,
-      }).id;
+      parent = builder.add(optimizableRepartition(names, parent, erase(keySerde), erase(valueSerde))).id;
     }
     const node = builder.add({
       kind: 'to-table',
@@ -333,17 +323,7 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
       if (!side.state.repartitionRequired) return side.state.nodeId;
       // As Kafka Streams' repartitionForJoin: `<name>-left|right-repartition`, else named after the side's node.
       const names = repartitionNames(builder, name === undefined ? side.state.name : `${name}${suffix}`);
-      return builder.add({
-        kind: 'repartition',
-        variant: 'optimizable',
-        name: names.sourceName,
-        parents: [side.state.nodeId],
-        ...names,
-        keySerde: erase(keySerde),
-        valueSerde: erase(valueSerde),
-        partitioner: undefined,
-        numberOfPartitions: undefined,
-      }).id;
+      return builder.add(optimizableRepartition(names, side.state.nodeId, erase(keySerde), erase(valueSerde))).id;
     };
     const thisParent = repartitioned(this as KStreamImpl<K, unknown>, '-left', thisValueSerde);
     const otherParent = repartitioned(other, '-right', otherValueSerde);
@@ -406,17 +386,7 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     if (this.state.repartitionRequired) {
       // As Kafka Streams' repartitionForJoin: the topic is named after the join (Joined.as) or this stream's node.
       const names = repartitionNames(builder, joined?.name ?? this.state.name);
-      parent = builder.add({
-        kind: 'repartition',
-        variant: 'optimizable',
-        name: names.sourceName,
-        parents: [parent],
-        ...names,
-        keySerde: erase(keySerde),
-        valueSerde: erase(valueSerde),
-        partitioner: undefined,
-        numberOfPartitions: undefined,
-      }).id;
+      parent = builder.add(optimizableRepartition(names, parent, erase(keySerde), erase(valueSerde))).id;
     }
     const name = joined?.name ?? builder.newProcessorName(isLeft ? 'KSTREAM-LEFTJOIN-' : 'KSTREAM-JOIN-');
     const node = builder.add({ kind: 'stream-table-join', name, parents: [parent], table: (table as KTableImpl<K, VT>).state.nodeId, joiner: erase(joiner), isLeft });

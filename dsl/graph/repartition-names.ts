@@ -1,7 +1,9 @@
 /**
  * The names of a repartition's topic and nodes, generated exactly as Kafka Streams' `createRepartitionedSource`.
  */
+import type { Serde } from '../../src/serdes/serde.js';
 import { nameFor } from '../../src/topology/node-names.js';
+import type { NodeId, RepartitionNode } from './graph-node.js';
 
 /**
  * Hands out generated processor names from a builder's counter.
@@ -70,5 +72,30 @@ export function counterFrom(start: number): NameProvider & { readonly next: numb
     get next() {
       return next;
     },
+  };
+}
+
+/**
+ * The node of a repartition the DSL inserts by itself before a stateful operation on a key-changed stream (Kafka's
+ * optimizable repartition): sink to `names.topic`, filter, source; no partitioner, the writer's partition count.
+ *
+ * @example `builder.add(optimizableRepartition(repartitionNames(builder, 'counts'), parent, keySerde, valueSerde))`
+ */
+export function optimizableRepartition(
+  names: RepartitionNames,
+  parent: NodeId,
+  keySerde: Serde<unknown> | undefined,
+  valueSerde: Serde<unknown> | undefined,
+): Omit<RepartitionNode, 'id'> {
+  return {
+    kind: 'repartition',
+    variant: 'optimizable',
+    name: names.sourceName,
+    parents: [parent],
+    ...names,
+    keySerde,
+    valueSerde,
+    partitioner: undefined,
+    numberOfPartitions: undefined,
   };
 }
