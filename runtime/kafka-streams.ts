@@ -12,7 +12,7 @@ import type { Topology } from '../src/topology/topology.js';
 import { systemClock, type Clock } from '../src/util/clock.js';
 import { defaultLogger } from '../src/util/logger.js';
 import { compositeReadOnlyStore, type QueryableStoreType } from './queryable-store-types.js';
-import { resolvePatterns, runningTopology } from './running-topology.js';
+import { planPartitions, resolvePatterns, runningTopology } from './running-topology.js';
 import { StreamThread, type StateRestoreListener } from './stream-thread.js';
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from './streams-config.js';
 
@@ -186,52 +186,16 @@ export class KafkaStreams {
       for (const d of await admin.describeTopics(known)) counts.set(d.name, d.partitions.length);
     };
     const subs = this.#topology.subtopologies;
-    const written = new Set(subs.flatMap((s) => s.sinkTopics));
     await describe(subs.flatMap((s) => [...s.sourceTopics, ...s.sinkTopics]));
-    // Sub-topologies reading only external topics first; a repartition topic takes its writer's partition count.
-    const partitionsOf = new Map<number, number>();
-    for (let pass = 0; pass < subs.length + 1 && partitionsOf.size < subs.length; pass++) {
-      for (const s of subs) {
-        if (partitionsOf.has(s.id)) continue;
-        // An internal topic read beside co-partitioned sources takes their count even before its writer is resolved
-        // (a foreign-key join's subscription and response topics make the two sub-topologies wait on each other).
-        for (const t of s.sourceTopics) {
-          if (counts.has(t) || !written.has(t)) continue;
-          const c = this.#requestedPartitions.get(t)?.numberOfPartitions ?? coPartitionedCount(subs, t, counts);
-          if (c === undefined) continue;
-          if (!existing.has(t)) {
-            await admin.createTopics([{ topic: t, numPartitions: c }]);
-            existing.add(t);
-          }
-          counts.set(t, c);
-        }
-        const unknown = s.sourceTopics.filter((t) => !counts.has(t));
-        if (unknown.some((t) => !written.has(t))) {
-          throw new StreamsError('UNKNOWN_TOPIC_OR_PARTITION', `source topic ${unknown.find((t) => !written.has(t))} of sub-topology ${s.id} does not exist; create it first`, {
-            topic: unknown.find((t) => !written.has(t))!,
-          });
-        }
-        if (unknown.length > 0) continue;
-        const ns = s.sourceTopics.map((t) => counts.get(t)!);
-        if (new Set(ns).size > 1) {
-          throw new StreamsError(
-            'TOPOLOGY_INVALID',
-            `sub-topology ${s.id} reads topics that must be co-partitioned but have different partition counts: ${s.sourceTopics.map((t, i) => `${t}=${ns[i]}`).join(', ')}`,
-          );
-        }
-        partitionsOf.set(s.id, Math.max(...ns));
-        for (const t of s.sinkTopics) {
-          if (counts.has(t)) continue;
-          // Repartitioned.withNumberOfPartitions wins; else a repartition topic read beside other (co-partitioned)
-          // sources takes their partition count, as Kafka Streams does; else the writer's.
-          const n = this.#requestedPartitions.get(t)?.numberOfPartitions ?? coPartitionedCount(subs, t, counts) ?? Math.max(...ns);
-          await admin.createTopics([{ topic: t, numPartitions: n }]);
-          existing.add(t);
-          counts.set(t, n);
-          this.#logger.info({ topic: t, partitions: n }, 'created a missing output/repartition topic');
-        }
-      }
+    const plan = planPartitions(subs, counts, this.#requestedPartitions);
+    for (const [t, n] of plan.topicPartitions) {
+      if (existing.has(t)) continue;
+      await admin.createTopics([{ topic: t, numPartitions: n }]);
+      existing.add(t);
+      this.#logger.info({ topic: t, partitions: n }, 'created a missing output/repartition topic');
     }
+    for (const [t, n] of plan.topicPartitions) counts.set(t, n);
+    const partitionsOf = plan.subtopologyPartitions;
     for (const [name, entry] of this.#topology.stores) {
       if (entry.isGlobal || !entry.builder.loggingEnabled) continue;
       const user = subs.find((s) => s.storeNames.includes(name));
@@ -328,20 +292,3 @@ function ensureDir(dir: string): string {
 }
 
 import { mkdirSync } from 'node:fs';
-
-/** The largest known partition count of the other source topics read together with `topic`, if any. */
-export function coPartitionedCount(
-  subs: readonly { readonly sourceTopics: readonly string[] }[],
-  topic: string,
-  counts: ReadonlyMap<string, number>,
-): number | undefined {
-  let n: number | undefined;
-  for (const s of subs) {
-    if (!s.sourceTopics.includes(topic)) continue;
-    for (const other of s.sourceTopics) {
-      const c = other === topic ? undefined : counts.get(other);
-      if (c !== undefined) n = Math.max(n ?? 0, c);
-    }
-  }
-  return n;
-}

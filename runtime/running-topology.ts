@@ -1,5 +1,6 @@
+import { StreamsError } from '../src/errors.js';
 import type { Serde } from '../src/serdes/serde.js';
-import type { BuiltTopology } from '../src/topology/built-topology.js';
+import type { BuiltTopology, Subtopology } from '../src/topology/built-topology.js';
 import type { Topology } from '../src/topology/topology.js';
 
 /** A topology as one application runs it, with what the runtime needs beyond its nodes. */
@@ -57,4 +58,78 @@ export function resolvePatterns(built: BuiltTopology, topics: readonly string[])
 function wholeMatch(pattern: RegExp, topic: string): boolean {
   const m = new RegExp(pattern.source, pattern.flags.replace('g', '').replace('y', '')).exec(topic);
   return m !== null && m.index === 0 && m[0].length === topic.length;
+}
+
+/** How many partitions each sub-topology (its task count) and each topic it reads or writes has or must get. */
+export interface PartitionPlan {
+  readonly subtopologyPartitions: ReadonlyMap<number, number>;
+  /** Every source and sink topic: the known counts, plus the counts internal and output topics must be created with. */
+  readonly topicPartitions: ReadonlyMap<string, number>;
+}
+
+/**
+ * Works out partition counts as Kafka Streams does, from the topics that exist (`known`): a sub-topology has as many
+ * tasks as its (co-partitioned) source topics have partitions; a topic it writes that does not exist takes the count
+ * `Repartitioned` asked for, else that of the sources it is read beside (co-partitioning), else the writer's. An
+ * internal topic read beside known sources is sized first, so sub-topologies that feed each other (foreign-key
+ * joins) resolve. Refuses a missing input topic (UNKNOWN_TOPIC_OR_PARTITION) and co-partitioned sources whose counts
+ * differ (TOPOLOGY_INVALID).
+ *
+ * @example
+ * ```ts
+ * const plan = planPartitions(built.subtopologies, new Map([['lines', 4]]), new Map());
+ * plan.subtopologyPartitions.get(0); // 4
+ * ```
+ */
+export function planPartitions(
+  subs: readonly Subtopology[],
+  known: ReadonlyMap<string, number>,
+  requested: ReadonlyMap<string, { readonly numberOfPartitions: number | undefined }>,
+): PartitionPlan {
+  const counts = new Map(known);
+  const written = new Set(subs.flatMap((s) => s.sinkTopics));
+  const partitionsOf = new Map<number, number>();
+  for (let pass = 0; pass <= subs.length && partitionsOf.size < subs.length; pass++) {
+    for (const s of subs) {
+      if (partitionsOf.has(s.id)) continue;
+      for (const t of s.sourceTopics) {
+        if (counts.has(t) || !written.has(t)) continue;
+        const c = requested.get(t)?.numberOfPartitions ?? coPartitionedCount(subs, t, counts);
+        if (c !== undefined) counts.set(t, c);
+      }
+      const missing = s.sourceTopics.find((t) => !counts.has(t) && !written.has(t));
+      if (missing !== undefined) {
+        throw new StreamsError('UNKNOWN_TOPIC_OR_PARTITION', `source topic ${missing} of sub-topology ${s.id} does not exist; create it first`, { topic: missing });
+      }
+      if (s.sourceTopics.some((t) => !counts.has(t))) continue;
+      const ns = s.sourceTopics.map((t) => counts.get(t)!);
+      if (new Set(ns).size > 1) {
+        throw new StreamsError(
+          'TOPOLOGY_INVALID',
+          `sub-topology ${s.id} reads topics that must be co-partitioned but have different partition counts: ${s.sourceTopics.map((t, i) => `${t}=${ns[i]}`).join(', ')}`,
+        );
+      }
+      const n = Math.max(...ns);
+      partitionsOf.set(s.id, n);
+      for (const t of s.sinkTopics) if (!counts.has(t)) counts.set(t, requested.get(t)?.numberOfPartitions ?? coPartitionedCount(subs, t, counts) ?? n);
+    }
+  }
+  return { subtopologyPartitions: partitionsOf, topicPartitions: counts };
+}
+
+/** The largest known partition count of the other source topics read together with `topic`, if any. */
+export function coPartitionedCount(
+  subs: readonly { readonly sourceTopics: readonly string[] }[],
+  topic: string,
+  counts: ReadonlyMap<string, number>,
+): number | undefined {
+  let n: number | undefined;
+  for (const s of subs) {
+    if (!s.sourceTopics.includes(topic)) continue;
+    for (const other of s.sourceTopics) {
+      const c = other === topic ? undefined : counts.get(other);
+      if (c !== undefined) n = Math.max(n ?? 0, c);
+    }
+  }
+  return n;
 }

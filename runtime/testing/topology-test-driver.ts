@@ -17,8 +17,7 @@ import { compositeReadOnlyStore, QueryableStoreTypes, type QueryableStoreType } 
 import type { ReadOnlyWindowStore } from '../../src/state/window-store.js';
 import type { ReadOnlySessionStore } from '../../src/state/session-store.js';
 import { RecordCollector } from '../record-collector.js';
-import { resolvePatterns, runningTopology } from '../running-topology.js';
-import { coPartitionedCount } from '../kafka-streams.js';
+import { planPartitions, resolvePatterns, runningTopology } from '../running-topology.js';
 import { StreamTask } from '../stream-task.js';
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from '../streams-config.js';
 import { TestInputTopic, TestOutputTopic } from './test-topics.js';
@@ -188,30 +187,11 @@ export class TopologyTestDriver {
     this.#topology = resolvePatterns(this.#topology, [...this.#requestedPartitions.keys()]);
     const subs = this.#topology.subtopologies;
     const written = new Set(subs.flatMap((s) => s.sinkTopics));
-    const counts = new Map<string, number>();
-    for (const s of subs) for (const t of s.sourceTopics) if (!written.has(t)) counts.set(t, this.#requestedPartitions.get(t) ?? 1);
-    const partitionsOf = new Map<number, number>();
-    for (let pass = 0; pass <= subs.length; pass++) {
-      for (const s of subs) {
-        if (partitionsOf.has(s.id)) continue;
-        // An internal topic read beside co-partitioned sources takes their count even before its writer is resolved
-        // (a foreign-key join's subscription and response topics make the two sub-topologies wait on each other).
-        for (const t of s.sourceTopics) {
-          if (counts.has(t) || !written.has(t)) continue;
-          const c = this.#repartitionCounts.get(t)?.numberOfPartitions ?? coPartitionedCount(subs, t, counts);
-          if (c !== undefined) counts.set(t, c);
-        }
-        if (s.sourceTopics.some((t) => !counts.has(t))) continue;
-        const ns = s.sourceTopics.map((t) => counts.get(t)!);
-        if (new Set(ns).size > 1) {
-          throw new StreamsError('TOPOLOGY_INVALID', `sub-topology ${s.id} reads co-partitioned topics with different partition counts: ${s.sourceTopics.map((t, i) => `${t}=${ns[i]}`).join(', ')}`);
-        }
-        partitionsOf.set(s.id, ns[0] ?? 1);
-        for (const t of s.sinkTopics) {
-          if (!counts.has(t)) counts.set(t, this.#repartitionCounts.get(t)?.numberOfPartitions ?? coPartitionedCount(subs, t, counts) ?? ns[0] ?? 1);
-        }
-      }
-    }
+    const inputs = new Map<string, number>();
+    for (const s of subs) for (const t of s.sourceTopics) if (!written.has(t)) inputs.set(t, this.#requestedPartitions.get(t) ?? 1);
+    const plan = planPartitions(subs, inputs, this.#repartitionCounts);
+    const counts = plan.topicPartitions;
+    const partitionsOf = plan.subtopologyPartitions;
     for (const [t, n] of counts) if (!this.broker.hasTopic(t)) this.broker.createTopic(t, n);
     for (const [name, entry] of this.#topology.stores) {
       if (entry.isGlobal || !entry.builder.loggingEnabled) continue;
