@@ -6,13 +6,12 @@ import { Broker } from '../src/broker/broker.js';
 import { DirectoryLock } from '../src/broker/directory-lock.js';
 import { inProcessClients, type Clients } from '../src/client/in-process/in-process-clients.js';
 import { StreamsError, toError } from '../src/errors.js';
-import { changelogTopicName } from '../src/state/state-store.js';
 import type { BuiltTopology } from '../src/topology/built-topology.js';
 import type { Topology } from '../src/topology/topology.js';
 import { systemClock, type Clock } from '../src/util/clock.js';
 import { defaultLogger } from '../src/util/logger.js';
 import { compositeReadOnlyStore, type QueryableStoreType } from './queryable-store-types.js';
-import { planPartitions, resolvePatterns, runningTopology } from './running-topology.js';
+import { changelogTopics, planPartitions, resolvePatterns, runningTopology } from './running-topology.js';
 import { StreamThread, type StateRestoreListener } from './stream-thread.js';
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from './streams-config.js';
 
@@ -195,14 +194,8 @@ export class KafkaStreams {
       this.#logger.info({ topic: t, partitions: n }, 'created a missing output/repartition topic');
     }
     for (const [t, n] of plan.topicPartitions) counts.set(t, n);
-    const partitionsOf = plan.subtopologyPartitions;
-    for (const [name, entry] of this.#topology.stores) {
-      if (entry.isGlobal || !entry.builder.loggingEnabled) continue;
-      const user = subs.find((s) => s.storeNames.includes(name));
-      if (user === undefined) continue;
-      const n = partitionsOf.get(user.id)!;
-      const topic = changelogTopicName(this.#config.applicationId, name);
-      await admin.createTopics([{ topic, numPartitions: n, configs: { 'cleanup.policy': 'compact', ...entry.builder.logConfig } }]).catch(async (e: unknown) => {
+    for (const { topic, numPartitions: n, configs } of changelogTopics(this.#topology, this.#config.applicationId, plan.subtopologyPartitions)) {
+      await admin.createTopics([{ topic, numPartitions: n, configs }]).catch(async (e: unknown) => {
         if (e instanceof StreamsError && e.code === 'TOPIC_ALREADY_EXISTS') {
           const [d] = await admin.describeTopics([topic]);
           if (d!.partitions.length !== n) {

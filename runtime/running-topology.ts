@@ -1,5 +1,6 @@
 import { StreamsError } from '../src/errors.js';
 import type { Serde } from '../src/serdes/serde.js';
+import { changelogTopicName } from '../src/state/state-store.js';
 import type { BuiltTopology, Subtopology } from '../src/topology/built-topology.js';
 import type { Topology } from '../src/topology/topology.js';
 
@@ -132,4 +133,35 @@ export function coPartitionedCount(
     }
   }
   return n;
+}
+
+/** A changelog topic the application needs: one partition per task of the store's sub-topology. */
+export interface ChangelogTopicSpec {
+  readonly topic: string;
+  readonly numPartitions: number;
+  readonly configs: Readonly<Record<string, string>>;
+}
+
+/**
+ * The `<applicationId>-<store>-changelog` topics of the logged, non-global stores: compacted (or what the store
+ * builder's logConfig says, e.g. `compact,delete` for window stores), as many partitions as the store's tasks.
+ *
+ * @example
+ * ```ts
+ * for (const c of changelogTopics(built, 'word-count', plan.subtopologyPartitions)) await admin.createTopics([c]);
+ * ```
+ */
+export function changelogTopics(built: BuiltTopology, applicationId: string, partitionsOf: ReadonlyMap<number, number>): ChangelogTopicSpec[] {
+  const out: ChangelogTopicSpec[] = [];
+  for (const [name, entry] of built.stores) {
+    if (entry.isGlobal || !entry.builder.loggingEnabled) continue;
+    const user = built.subtopologies.find((s) => s.storeNames.includes(name));
+    if (user === undefined) continue;
+    out.push({
+      topic: changelogTopicName(applicationId, name),
+      numPartitions: partitionsOf.get(user.id) ?? 1,
+      configs: { 'cleanup.policy': 'compact', ...entry.builder.logConfig },
+    });
+  }
+  return out;
 }

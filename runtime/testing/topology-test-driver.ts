@@ -8,7 +8,6 @@ import { StreamsError } from '../../src/errors.js';
 import { NO_HEADERS, type Headers, type LogRecord, type ProducerRecord } from '../../src/record.js';
 import type { Serde } from '../../src/serdes/serde.js';
 import type { ReadOnlyKeyValueStore, ValueAndTimestamp } from '../../src/state/key-value-store.js';
-import { changelogTopicName } from '../../src/state/state-store.js';
 import type { BuiltTopology } from '../../src/topology/built-topology.js';
 import type { Topology } from '../../src/topology/topology.js';
 import { ManualClock } from '../../src/util/clock.js';
@@ -17,7 +16,7 @@ import { compositeReadOnlyStore, QueryableStoreTypes, type QueryableStoreType } 
 import type { ReadOnlyWindowStore } from '../../src/state/window-store.js';
 import type { ReadOnlySessionStore } from '../../src/state/session-store.js';
 import { RecordCollector } from '../record-collector.js';
-import { planPartitions, resolvePatterns, runningTopology } from '../running-topology.js';
+import { changelogTopics, planPartitions, resolvePatterns, runningTopology } from '../running-topology.js';
 import { StreamTask } from '../stream-task.js';
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from '../streams-config.js';
 import { TestInputTopic, TestOutputTopic } from './test-topics.js';
@@ -193,11 +192,7 @@ export class TopologyTestDriver {
     const counts = plan.topicPartitions;
     const partitionsOf = plan.subtopologyPartitions;
     for (const [t, n] of counts) if (!this.broker.hasTopic(t)) this.broker.createTopic(t, n);
-    for (const [name, entry] of this.#topology.stores) {
-      if (entry.isGlobal || !entry.builder.loggingEnabled) continue;
-      const user = subs.find((s) => s.storeNames.includes(name));
-      if (user !== undefined) this.broker.createTopic(changelogTopicName(this.#config.applicationId, name), partitionsOf.get(user.id) ?? 1, { 'cleanup.policy': 'compact', ...entry.builder.logConfig });
-    }
+    for (const c of changelogTopics(this.#topology, this.#config.applicationId, partitionsOf)) this.broker.createTopic(c.topic, c.numPartitions, c.configs);
     for (const s of subs) {
       const n = partitionsOf.get(s.id) ?? 1;
       for (let p = 0; p < n; p++) {
