@@ -1,119 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../util/logger.js';
-import type { TimerHandle, Timers } from '../util/timers.js';
 import { Broker } from './broker.js';
 import { encodeBatch } from './record-batch.js';
-import { MemoryStorage, type LogFile, type Storage } from './storage.js';
+import { ManualTimers, SyncCountingStorage } from '../../test/helpers/broker-test-doubles.js';
 
 const INTERVAL_MS = 1_000;
-
-/** Timers driven by the test: nothing fires until `advance`. */
-class ManualTimers implements Timers {
-  nowMs = 0;
-  readonly #pending = new Map<number, { at: number; fn: () => void }>();
-  #next = 1;
-
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const id = this.#next++;
-    this.#pending.set(id, { at: this.nowMs + ms, fn });
-    return id;
-  }
-
-  clearTimeout(handle: TimerHandle): void {
-    this.#pending.delete(handle as number);
-  }
-
-  get pendingCount(): number {
-    return this.#pending.size;
-  }
-
-  /** Moves time on, firing what falls due (one timer at a time, so a timer rescheduled by a callback fires again). */
-  advance(ms: number): void {
-    const until = this.nowMs + ms;
-    for (;;) {
-      let due: [number, { at: number; fn: () => void }] | null = null;
-      for (const e of this.#pending) if (e[1].at <= until && (due === null || e[1].at < due[1].at)) due = e;
-      if (due === null) break;
-      this.#pending.delete(due[0]);
-      this.nowMs = due[1].at;
-      due[1].fn();
-    }
-    this.nowMs = until;
-  }
-}
-
-/** MemoryStorage counting fdatasyncs per file; while `isHolding`, syncs wait until `release()`. */
-class CountingStorage implements Storage {
-  readonly kind = 'memory' as const;
-  readonly inner = new MemoryStorage();
-  readonly syncs = new Map<string, number>();
-  isHolding = false;
-  #held: (() => void)[] = [];
-
-  release(): void {
-    this.isHolding = false;
-    const held = this.#held;
-    this.#held = [];
-    for (const r of held) r();
-  }
-
-  /** fdatasyncs of segment `.log` files, per partition directory name (e.g. `t-0`). */
-  logSyncsByPartition(): Map<string, number> {
-    const out = new Map<string, number>();
-    for (const [p, c] of this.syncs) {
-      if (!p.endsWith('.log')) continue;
-      const dir = p.split('/').at(-2)!;
-      out.set(dir, (out.get(dir) ?? 0) + c);
-    }
-    return out;
-  }
-
-  open(p: string): LogFile {
-    const file = this.inner.open(p);
-    const syncs = this.syncs;
-    return {
-      path: file.path,
-      get size() {
-        return file.size;
-      },
-      append: (d) => file.append(d),
-      read: (pos, len) => file.read(pos, len),
-      truncate: (s) => file.truncate(s),
-      sync: async () => {
-        syncs.set(p, (syncs.get(p) ?? 0) + 1);
-        if (this.isHolding) await new Promise<void>((resolve) => this.#held.push(resolve));
-        await file.sync();
-      },
-      syncNow: () => file.syncNow(),
-      close: () => file.close(),
-    };
-  }
-
-  mkdirp(dir: string): void {
-    this.inner.mkdirp(dir);
-  }
-  list(dir: string): string[] {
-    return this.inner.list(dir);
-  }
-  exists(p: string): boolean {
-    return this.inner.exists(p);
-  }
-  readFile(p: string): Buffer | null {
-    return this.inner.readFile(p);
-  }
-  writeFileAtomic(p: string, data: Uint8Array): void {
-    this.inner.writeFileAtomic(p, data);
-  }
-  remove(p: string): void {
-    this.inner.remove(p);
-  }
-  removeDir(p: string): void {
-    this.inner.removeDir(p);
-  }
-  rename(from: string, to: string): void {
-    this.inner.rename(from, to);
-  }
-}
 
 const batch = (value: string): Buffer => encodeBatch([{ key: null, value: Buffer.from(value), timestampMs: 1_700_000_000_000 }]);
 
@@ -128,8 +19,8 @@ async function acknowledgedSoon<T>(p: Promise<T>): Promise<T> {
   return r as T;
 }
 
-async function setup(): Promise<{ broker: Broker; storage: CountingStorage; timers: ManualTimers }> {
-  const storage = new CountingStorage();
+async function setup(): Promise<{ broker: Broker; storage: SyncCountingStorage; timers: ManualTimers }> {
+  const storage = new SyncCountingStorage();
   const timers = new ManualTimers();
   const broker = await Broker.open({
     storage,
@@ -143,7 +34,7 @@ async function setup(): Promise<{ broker: Broker; storage: CountingStorage; time
   return { broker, storage, timers };
 }
 
-const syncsOf = (storage: CountingStorage): Record<string, number> => Object.fromEntries([...storage.logSyncsByPartition()].filter(([d]) => d.startsWith('t-')).sort());
+const syncsOf = (storage: SyncCountingStorage): Record<string, number> => Object.fromEntries([...storage.logSyncsByPartition()].filter(([d]) => d.startsWith('t-')).sort());
 
 describe('flush { intervalMs }', () => {
   it('acknowledges appends at once, before any fdatasync, and makes them visible to fetches', async () => {
@@ -162,6 +53,7 @@ describe('flush { intervalMs }', () => {
     expect(broker.listOffset('t', 0, 'latest')).toBe(2);
     const [res] = await broker.fetch([{ topic: 't', partition: 0, offset: 0 }], { maxWaitMs: 0 });
     expect(res!.bytes.length).toBeGreaterThan(0);
+    storage.isHolding = false;
     storage.release();
     await broker.close();
   });
@@ -217,7 +109,7 @@ describe('flush { intervalMs }', () => {
 
 describe("flush 'os'", () => {
   it('never fdatasyncs on a timer', async () => {
-    const storage = new CountingStorage();
+    const storage = new SyncCountingStorage();
     const timers = new ManualTimers();
     const broker = await Broker.open({ storage, timers, logger: silentLogger(), maintenanceIntervalMs: 0, offsetsTopicPartitions: 1 });
     broker.createTopic('t', 1);

@@ -6,11 +6,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isStreamsError, StreamsError } from '../errors.js';
 import { ManualClock } from '../util/clock.js';
 import { silentLogger } from '../util/logger.js';
-import type { TimerHandle, Timers } from '../util/timers.js';
+import { ManualTimers, SyncCountingStorage } from '../../test/helpers/broker-test-doubles.js';
 import { Broker, type BrokerOptions } from './broker.js';
 import { crc32c } from './crc32c.js';
 import { checkBatch, decodeRecords, encodeBatch, type DecodedRecord, type EncodeBatchOptions } from './record-batch.js';
-import { FileStorage, MemoryStorage, type LogFile, type Storage } from './storage.js';
+import { FileStorage, MemoryStorage, type Storage } from './storage.js';
 
 const T0 = 1_700_000_000_000;
 const tmpDirs: string[] = [];
@@ -65,38 +65,6 @@ async function fetchAll(broker: Broker, topic: string, partition: number): Promi
     if (res!.bytes.length === 0) return out;
     out.push(...decodeAll(res!.bytes, offset));
     offset = res!.nextOffset;
-  }
-}
-
-/** Timers driven by the test: nothing fires until `advance`. Counts what was scheduled, to prove nothing polls. */
-class ManualTimers implements Timers {
-  nowMs = 0;
-  scheduled = 0;
-  readonly #pending = new Map<number, { at: number; fn: () => void }>();
-  #next = 1;
-
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    this.scheduled++;
-    const id = this.#next++;
-    this.#pending.set(id, { at: this.nowMs + ms, fn });
-    return id;
-  }
-
-  clearTimeout(handle: TimerHandle): void {
-    this.#pending.delete(handle as number);
-  }
-
-  get pendingCount(): number {
-    return this.#pending.size;
-  }
-
-  advance(ms: number): void {
-    this.nowMs += ms;
-    for (const [id, t] of [...this.#pending].sort((a, b) => a[1].at - b[1].at)) {
-      if (t.at > this.nowMs) break;
-      this.#pending.delete(id);
-      t.fn();
-    }
   }
 }
 
@@ -292,7 +260,7 @@ describe('long-poll fetch', () => {
   });
 
   it('is woken by an append it cannot see yet only once the high watermark covers it (flush always)', async () => {
-    const gate = new GatedStorage();
+    const gate = new SyncCountingStorage(true);
     const broker = await open({ storage: gate, flush: 'always' });
     broker.createTopic('t', 1);
     const f = track(broker.fetch([{ topic: 't', partition: 0, offset: 0 }], { maxWaitMs: 60_000 }));
@@ -309,80 +277,10 @@ describe('long-poll fetch', () => {
 
 // ------------------------------------------------------------------------------------------------ flush 'always'
 
-/** MemoryStorage whose fdatasyncs wait until the test releases them, counted per file. */
-class GatedStorage implements Storage {
-  readonly kind = 'memory' as const;
-  readonly inner = new MemoryStorage();
-  readonly syncs = new Map<string, number>();
-  #waiting: (() => void)[] = [];
-
-  get waitingSyncs(): number {
-    return this.#waiting.length;
-  }
-
-  release(): void {
-    const w = this.#waiting;
-    this.#waiting = [];
-    for (const r of w) r();
-  }
-
-  logSyncs(): number {
-    let n = 0;
-    for (const [p, c] of this.syncs) if (p.endsWith('.log')) n += c;
-    return n;
-  }
-
-  open(p: string): LogFile {
-    const file = this.inner.open(p);
-    const syncs = this.syncs;
-    const wait = (): Promise<void> => new Promise((resolve) => this.#waiting.push(resolve));
-    return {
-      path: file.path,
-      get size() {
-        return file.size;
-      },
-      append: (d) => file.append(d),
-      read: (pos, len) => file.read(pos, len),
-      truncate: (s) => file.truncate(s),
-      sync: async () => {
-        syncs.set(p, (syncs.get(p) ?? 0) + 1);
-        await wait();
-        await file.sync();
-      },
-      syncNow: () => file.syncNow(),
-      close: () => file.close(),
-    };
-  }
-
-  mkdirp(dir: string): void {
-    this.inner.mkdirp(dir);
-  }
-  list(dir: string): string[] {
-    return this.inner.list(dir);
-  }
-  exists(p: string): boolean {
-    return this.inner.exists(p);
-  }
-  readFile(p: string): Buffer | null {
-    return this.inner.readFile(p);
-  }
-  writeFileAtomic(p: string, data: Uint8Array): void {
-    this.inner.writeFileAtomic(p, data);
-  }
-  remove(p: string): void {
-    this.inner.remove(p);
-  }
-  removeDir(p: string): void {
-    this.inner.removeDir(p);
-  }
-  rename(from: string, to: string): void {
-    this.inner.rename(from, to);
-  }
-}
 
 describe("flush 'always'", () => {
   it('acknowledges and advances the high watermark only after the fdatasync, and groups concurrent appends', async () => {
-    const gate = new GatedStorage();
+    const gate = new SyncCountingStorage(true);
     const broker = await open({ storage: gate, flush: 'always' });
     broker.createTopic('t', 2);
     const syncsBefore = gate.logSyncs();
