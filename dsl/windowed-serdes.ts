@@ -3,31 +3,15 @@
  * `TimeWindowedSerde` and `SessionWindowedSerde`, so windowed results can be written to a topic and read back (also
  * by a Java application).
  */
+import { readInt64BE, writeInt64BE } from '../src/broker/varint.js';
 import { StreamsError } from '../src/errors.js';
 import type { Headers } from '../src/record.js';
 import type { Serde } from '../src/serdes/serde.js';
 import { sessionWindow, timeWindow } from '../src/state/windowed.js';
 import type { Windowed } from '../src/state/windowed.js';
 
-const TWO_32 = 4294967296;
-
-function writeInt64(out: Uint8Array, offset: number, value: number): void {
-  const high = Math.floor(value / TWO_32);
-  const low = value - high * TWO_32;
-  out[offset] = (high >>> 24) & 0xff;
-  out[offset + 1] = (high >>> 16) & 0xff;
-  out[offset + 2] = (high >>> 8) & 0xff;
-  out[offset + 3] = high & 0xff;
-  out[offset + 4] = (low >>> 24) & 0xff;
-  out[offset + 5] = (low >>> 16) & 0xff;
-  out[offset + 6] = (low >>> 8) & 0xff;
-  out[offset + 7] = low & 0xff;
-}
-
 function readInt64(data: Uint8Array, offset: number, topic: string): number {
-  const high = (data[offset]! << 24) | (data[offset + 1]! << 16) | (data[offset + 2]! << 8) | data[offset + 3]!;
-  const low = ((data[offset + 4]! << 24) | (data[offset + 5]! << 16) | (data[offset + 6]! << 8) | data[offset + 7]!) >>> 0;
-  const value = high * TWO_32 + low;
+  const value = readInt64BE(data, offset);
   if (!Number.isSafeInteger(value)) throw new StreamsError('SERDE_FAILED', `windowed key from topic "${topic}": a window bound does not fit a safe integer`, { topic });
   return value;
 }
@@ -53,7 +37,7 @@ class TimeWindowedSerde<K> implements Serde<Windowed<K>> {
     checkBound(data.window.startMs, topic);
     const out = Buffer.allocUnsafe(key.byteLength + 8);
     out.set(key, 0);
-    writeInt64(out, key.byteLength, data.window.startMs);
+    writeInt64BE(out, key.byteLength, data.window.startMs);
     return out;
   }
 
@@ -84,8 +68,8 @@ class SessionWindowedSerde<K> implements Serde<Windowed<K>> {
     checkBound(data.window.endMs, topic);
     const out = Buffer.allocUnsafe(key.byteLength + 16);
     out.set(key, 0);
-    writeInt64(out, key.byteLength, data.window.endMs);
-    writeInt64(out, key.byteLength + 8, data.window.startMs);
+    writeInt64BE(out, key.byteLength, data.window.endMs);
+    writeInt64BE(out, key.byteLength + 8, data.window.startMs);
     return out;
   }
 

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { StreamsError } from '../errors.js';
 import { checkBatch, decodeRecords, MAGIC_V2 } from './record-batch.js';
 import type { LogFile, Storage } from './storage.js';
+import { readInt64BE } from './varint.js';
 
 /** Byte offsets of the batch header fields the log reads without decoding (Kafka's DefaultRecordBatch layout). */
 export const BATCH = {
@@ -22,10 +23,6 @@ export const BATCH = {
 /** Smallest legal batch: the 61-byte header with zero records (49 bytes counted by batchLength). */
 const MIN_BATCH_LENGTH = BATCH.headerBytes - 12;
 
-/** Reads a big-endian int64 as a JS number (exact below 2^53; offsets and timestamps stay far below). */
-export function readInt64(buf: Buffer, pos: number): number {
-  return buf.readInt32BE(pos) * 4294967296 + buf.readUInt32BE(pos + 4);
-}
 
 /** The name Kafka gives a segment file: the base offset as 20 zero-padded digits. */
 export function segmentFileName(baseOffset: number, suffix: '.log' | '.index' | '.timeindex'): string {
@@ -207,9 +204,9 @@ export class LogSegment {
       if (p + BATCH.headerBytes > tail.length) return false;
       const len = tail.readInt32BE(p + BATCH.length) + 12;
       if (len < BATCH.headerBytes || p + len > tail.length || tail[p + BATCH.magic] !== MAGIC_V2) return false;
-      const base = readInt64(tail, p);
+      const base = readInt64BE(tail, p);
       this.nextOffset = base + tail.readInt32BE(p + BATCH.lastOffsetDelta) + 1;
-      this.maxTimestamp = Math.max(this.maxTimestamp, readInt64(tail, p + BATCH.maxTimestamp));
+      this.maxTimestamp = Math.max(this.maxTimestamp, readInt64BE(tail, p + BATCH.maxTimestamp));
       p += len;
       pos += len;
     }
@@ -312,7 +309,7 @@ export class LogSegment {
           offset: next,
         });
       }
-      const base = readInt64(chunk, p);
+      const base = readInt64BE(chunk, p);
       const last = base + chunk.readInt32BE(p + BATCH.lastOffsetDelta);
       if (last >= endOffset || base >= endOffset) break;
       if (last >= offset) {
@@ -347,7 +344,7 @@ export class LogSegment {
       let p = 0;
       while (p < r.bytes.length) {
         const len = r.bytes.readInt32BE(p + BATCH.length) + 12;
-        if (readInt64(r.bytes, p + BATCH.maxTimestamp) >= timestampMs) {
+        if (readInt64BE(r.bytes, p + BATCH.maxTimestamp) >= timestampMs) {
           for (const rec of decodeRecords(r.bytes, p)) {
             if (rec.offset >= from && rec.timestampMs >= timestampMs) return rec.offset;
           }

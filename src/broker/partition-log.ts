@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import type { Logger } from 'pino';
 import { StreamsError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
-import { BATCH, LogSegment, readInt64, type SegmentRead } from './log-segment.js';
+import { BATCH, LogSegment, type SegmentRead } from './log-segment.js';
+import { readInt64BE } from './varint.js';
 import { finishInterruptedSwap } from './log-cleaner.js';
 import { ProducerStateManager, type ProducerStateSnapshot } from './producer-state.js';
 import { checkBatch, setBatchBaseOffset, setLogAppendTime } from './record-batch.js';
@@ -180,7 +181,7 @@ export class PartitionLog {
       }
     }
     this.#forEachBatchHeader(from, (buf, p, base, last) => {
-      const pid = readInt64(buf, p + BATCH.producerId);
+      const pid = readInt64BE(buf, p + BATCH.producerId);
       if (pid < 0) return;
       const seq = buf.readInt32BE(p + BATCH.baseSequence);
       this.producers.update(pid, buf.readInt16BE(p + BATCH.producerEpoch), seq, seq < 0 ? -1 : (seq + (last - base)) % 0x80000000, base, last);
@@ -193,7 +194,7 @@ export class PartitionLog {
       const r = this.#readRaw(offset, 4 << 20, this.logEndOffset);
       if (r === null) break;
       for (let p = 0; p < r.bytes.length; p += r.bytes.readInt32BE(p + BATCH.length) + 12) {
-        const base = readInt64(r.bytes, p);
+        const base = readInt64BE(r.bytes, p);
         visit(r.bytes, p, base, base + r.bytes.readInt32BE(p + BATCH.lastOffsetDelta));
       }
       offset = r.nextOffset;
@@ -239,7 +240,7 @@ export class PartitionLog {
     if (!isValidated) this.validate(batch);
     const config = this.#config();
     const lastDelta = batch.readInt32BE(BATCH.lastOffsetDelta);
-    const pid = readInt64(batch, BATCH.producerId);
+    const pid = readInt64BE(batch, BATCH.producerId);
     const epoch = batch.readInt16BE(BATCH.producerEpoch);
     const seq = batch.readInt32BE(BATCH.baseSequence);
     const lastSeq = seq < 0 ? -1 : (seq + lastDelta) % 0x80000000;
@@ -258,7 +259,7 @@ export class PartitionLog {
       logAppendTimeMs = nowMs;
     }
     const active = this.#active;
-    active.append(batch, baseOffset, lastOffset, readInt64(batch, BATCH.maxTimestamp), nowMs);
+    active.append(batch, baseOffset, lastOffset, readInt64BE(batch, BATCH.maxTimestamp), nowMs);
     this.#unsynced.add(active);
     this.producers.update(pid, epoch, seq, lastSeq, baseOffset, lastOffset);
     return { baseOffset, lastOffset, logAppendTimeMs, isDuplicate: false };

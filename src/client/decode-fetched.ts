@@ -1,5 +1,6 @@
 import { crc32c } from '../broker/crc32c.js';
-import { BATCH, readInt64 } from '../broker/log-segment.js';
+import { BATCH } from '../broker/log-segment.js';
+import { readInt64BE } from '../broker/varint.js';
 import { decodeRecords, isControlBatch } from '../broker/record-batch.js';
 import { StreamsError } from '../errors.js';
 import type { LogRecord } from '../record.js';
@@ -94,7 +95,7 @@ export class FetchedRecords {
       if (corrupt !== null) {
         this.#isBlocked = !mayThrow;
         if (!mayThrow) return false;
-        const at = p + 8 <= bytes.length ? readInt64(bytes, p) : this.#from;
+        const at = p + 8 <= bytes.length ? readInt64BE(bytes, p) : this.#from;
         throw new StreamsError('CORRUPT_RECORD', `corrupt record batch in ${this.topic}-${this.partition} at offset ${at}: ${corrupt}`, {
           topic: this.topic,
           partition: this.partition,

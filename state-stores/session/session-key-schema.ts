@@ -7,7 +7,7 @@
  * Both numbers big-endian; the end comes first.
  */
 import { StreamsError } from '../../src/errors.js';
-import { readInt64, writeInt64 } from '../window/window-key-schema.js';
+import { readInt64BE, writeInt64BE } from '../../src/broker/varint.js';
 
 const SUFFIX_BYTES = 16;
 
@@ -22,8 +22,8 @@ const SUFFIX_BYTES = 16;
 export function sessionStoreKeyBinary(key: Uint8Array, startMs: number, endMs: number): Uint8Array {
   const out = Buffer.allocUnsafe(key.length + SUFFIX_BYTES);
   out.set(key, 0);
-  writeInt64(out, key.length, endMs);
-  writeInt64(out, key.length + 8, startMs);
+  writeInt64BE(out, key.length, endMs);
+  writeInt64BE(out, key.length + 8, startMs);
   return out;
 }
 
@@ -40,5 +40,5 @@ export function parseSessionStoreKey(binary: Uint8Array): { key: Uint8Array; sta
     throw new StreamsError('CORRUPT_RECORD', `a session store changelog key needs at least 16 bytes, got ${binary.length}`);
   }
   const keyLength = binary.length - SUFFIX_BYTES;
-  return { key: binary.subarray(0, keyLength), endMs: readInt64(binary, keyLength), startMs: readInt64(binary, keyLength + 8) };
+  return { key: binary.subarray(0, keyLength), endMs: readInt64BE(binary, keyLength), startMs: readInt64BE(binary, keyLength + 8) };
 }

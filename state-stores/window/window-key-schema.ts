@@ -6,37 +6,10 @@
  * ```
  * Both numbers are big-endian; `seqnum` is 0 unless the store retains duplicates.
  */
+import { readInt64BE, writeInt64BE } from '../../src/broker/varint.js';
 import { StreamsError } from '../../src/errors.js';
 
-const TWO_POW_32 = 0x1_0000_0000;
 const SUFFIX_BYTES = 12;
-
-/**
- * Writes a signed int64 (a safe-integer number) big-endian at `offset`.
- *
- * @example
- * ```ts
- * writeInt64(buffer, 0, 1_000);
- * ```
- */
-export function writeInt64(out: Buffer, offset: number, value: number): void {
-  const high = Math.floor(value / TWO_POW_32);
-  out.writeInt32BE(high, offset);
-  out.writeUInt32BE(value - high * TWO_POW_32, offset + 4);
-}
-
-/**
- * Reads a signed big-endian int64 as a number (exact for safe integers).
- *
- * @example
- * ```ts
- * readInt64(Buffer.from('00000000000003e8', 'hex'), 0); // 1000
- * ```
- */
-export function readInt64(bytes: Uint8Array, offset: number): number {
-  const view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return view.readInt32BE(offset) * TWO_POW_32 + view.readUInt32BE(offset + 4);
-}
 
 /**
  * The changelog key of one window store entry: `key + windowStartMs(8) + seqnum(4)`.
@@ -49,7 +22,7 @@ export function readInt64(bytes: Uint8Array, offset: number): number {
 export function windowStoreKeyBinary(key: Uint8Array, windowStartMs: number, seqnum: number): Uint8Array {
   const out = Buffer.allocUnsafe(key.length + SUFFIX_BYTES);
   out.set(key, 0);
-  writeInt64(out, key.length, windowStartMs);
+  writeInt64BE(out, key.length, windowStartMs);
   out.writeInt32BE(seqnum | 0, key.length + 8);
   return out;
 }
@@ -71,7 +44,7 @@ export function parseWindowStoreKey(binary: Uint8Array): { key: Uint8Array; wind
   const view = Buffer.from(binary.buffer, binary.byteOffset, binary.byteLength);
   return {
     key: binary.subarray(0, keyLength),
-    windowStartMs: readInt64(binary, keyLength),
+    windowStartMs: readInt64BE(binary, keyLength),
     seqnum: view.readInt32BE(keyLength + 8),
   };
 }
