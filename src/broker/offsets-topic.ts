@@ -1,3 +1,4 @@
+import { javaStringHashCode } from '../util/java-hash.js';
 import type { Broker } from './broker.js';
 import type { CommittedOffset, OffsetStore } from './group-coordinator.js';
 import { decodeRecords, encodeBatch, isControlBatch, type RecordInput } from './record-batch.js';
@@ -69,15 +70,12 @@ export class OffsetsTopic implements OffsetStore {
   }
 
   partitionFor(groupId: string): number {
-    return Math.abs(javaStringHashCode(groupId)) % this.#partitions;
+    // Kafka's Utils.abs: Integer.MIN_VALUE maps to 0.
+    const h = javaStringHashCode(groupId);
+    return (h === -2147483648 ? 0 : Math.abs(h)) % this.#partitions;
   }
 }
 
-function javaStringHashCode(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
-  return h === -2147483648 ? 0 : h;
-}
 
 function encodeKey(group: string, topic: string, partition: number): Buffer {
   const g = Buffer.from(group, 'utf8');

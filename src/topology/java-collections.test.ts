@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fc, test } from '@fast-check/vitest';
-import { JavaTreeSet, javaHashSetCopyOrder, javaHashSetOrder, javaStringHashCode } from './java-collections.js';
+import { javaStringHashCode } from '../util/java-hash.js';
+import { JavaTreeSet, javaHashSetCopyOrder, javaHashSetOrder } from './java-collections.js';
 
 const byString = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 

@@ -6,20 +6,8 @@
  * being filled (the sizes of sub-trees). To print the same text we replay the same operations on faithful models of
  * those two collections. Internal to src/topology/.
  */
+import { javaStringHashCode } from '../util/java-hash.js';
 
-/**
- * Java's `String.hashCode()`: s[0]*31^(n-1) + ... + s[n-1] over UTF-16 code units, in 32-bit arithmetic.
- *
- * @example
- * ```ts
- * javaStringHashCode('hello'); // 99162322
- * ```
- */
-export function javaStringHashCode(s: string): number {
-  let h = 0;
-  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0;
-  return h;
-}
 
 /** `HashMap.hash()`: the high half folded into the low half. */
 function spread(h: number): number {
