@@ -8,7 +8,6 @@
  */
 import { javaStringHashCode } from '../util/java-hash.js';
 
-
 /** `HashMap.hash()`: the high half folded into the low half. */
 function spread(h: number): number {
   return h ^ (h >>> 16);
