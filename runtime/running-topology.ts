@@ -2,6 +2,7 @@ import { StreamsError } from '../src/errors.js';
 import type { Serde } from '../src/serdes/serde.js';
 import { changelogTopicName } from '../src/state/state-store.js';
 import type { BuiltTopology, Subtopology } from '../src/topology/built-topology.js';
+import { wholeNameMatcher } from '../src/topology/topology-graph.js';
 import type { Topology } from '../src/topology/topology.js';
 
 /** A topology as one application runs it, with what the runtime needs beyond its nodes. */
@@ -50,15 +51,10 @@ export function resolvePatterns(built: BuiltTopology, topics: readonly string[])
   const internal = new Set(built.subtopologies.flatMap((s) => s.sinkTopics));
   const subtopologies = built.subtopologies.map((s) => {
     if (s.sourcePatterns.length === 0) return s;
-    const matched = topics.filter((t) => !t.startsWith('__') && !internal.has(t) && !s.sourceTopics.includes(t) && s.sourcePatterns.some((p) => wholeMatch(p, t)));
+    const matched = topics.filter((t) => !t.startsWith('__') && !internal.has(t) && !s.sourceTopics.includes(t) && s.sourcePatterns.some((p) => wholeNameMatcher(p).test(t)));
     return Object.freeze({ ...s, sourceTopics: Object.freeze([...s.sourceTopics, ...matched.sort()]) });
   });
   return Object.freeze({ ...built, subtopologies: Object.freeze(subtopologies) });
-}
-
-function wholeMatch(pattern: RegExp, topic: string): boolean {
-  const m = new RegExp(pattern.source, pattern.flags.replace('g', '').replace('y', '')).exec(topic);
-  return m !== null && m.index === 0 && m[0].length === topic.length;
 }
 
 /** How many partitions each sub-topology (its task count) and each topic it reads or writes has or must get. */

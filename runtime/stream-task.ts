@@ -13,6 +13,7 @@ import type { Serde } from '../src/serdes/serde.js';
 import { serializeFor } from '../src/serdes/serde.js';
 import type { StateStore } from '../src/state/state-store.js';
 import type { BuiltTopology, Subtopology } from '../src/topology/built-topology.js';
+import { wholeNameMatcher } from '../src/topology/topology-graph.js';
 import type { Clock } from '../src/util/clock.js';
 import { handleFailure } from './exception-handlers.js';
 import type { RecordCollector } from './record-collector.js';
@@ -161,7 +162,7 @@ export class StreamTask {
   #sourceFor(topology: BuiltTopology, topic: string): RuntimeNode {
     for (const name of this.subtopology.sourceNames) {
       const n = topology.nodes.get(name);
-      if (n?.kind === 'source' && (n.topics.includes(topic) || (n.pattern !== null && n.pattern.test(topic)))) return this.#nodes.get(name)!;
+      if (n?.kind === 'source' && (n.topics.includes(topic) || (n.pattern !== null && wholeNameMatcher(n.pattern).test(topic)))) return this.#nodes.get(name)!;
     }
     throw new StreamsError('ILLEGAL_STATE', `task ${this.id} has no source for topic ${topic}`);
   }
