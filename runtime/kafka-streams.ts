@@ -143,8 +143,9 @@ export class KafkaStreams {
         if (isClosed()) return await this.#releaseResources();
       }
       this.#clients = this.#userConfig.clients ?? inProcessClients(this.#broker!);
-      this.#topology = resolvePatterns(this.#topology, await this.#clients.admin.listTopics());
-      const counts = await this.#prepareTopics(this.#clients);
+      const topics = await this.#clients.admin.listTopics({ includeInternal: true });
+      this.#topology = resolvePatterns(this.#topology, topics);
+      const counts = await this.#prepareTopics(this.#clients, topics);
       if (isClosed()) return await this.#releaseResources();
       this.#transition('REBALANCING');
       const thread = new StreamThread({
@@ -175,9 +176,9 @@ export class KafkaStreams {
   }
 
   /** Creates internal and missing output topics; validates that co-partitioned sources agree. Returns partition counts. */
-  async #prepareTopics(clients: Clients): Promise<Map<string, number>> {
+  async #prepareTopics(clients: Clients, topics: readonly string[]): Promise<Map<string, number>> {
     const admin = clients.admin;
-    const existing = new Set(await admin.listTopics({ includeInternal: true }));
+    const existing = new Set(topics);
     const counts = new Map<string, number>();
     const describe = async (topics: string[]): Promise<void> => {
       const known = topics.filter((t) => existing.has(t) && !counts.has(t));
