@@ -11,6 +11,7 @@ import { erase, requireFunction, splitNamed, storeSpecOf } from './dsl-context.j
 import type { HandleState } from './dsl-context.js';
 import type { ForeachAction, KeyValueMapper, Predicate, ValueJoiner, ValueMapper } from './functions.js';
 import { optimizableRepartition, repartitionNames } from './graph/repartition-names.js';
+import { GlobalKTableImpl, type GlobalKTable } from './global-ktable.js';
 import { KGroupedStreamImpl } from './kgrouped-stream-impl.js';
 import type { KGroupedStream } from './kgrouped-stream.js';
 import type { BranchedKStream, KStream } from './kstream.js';
@@ -68,7 +69,7 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     requireFunction(predicate, 'predicate');
     const name = this.#name(named, 'KSTREAM-FILTER-');
     const node = this.state.builder.add({ kind: 'filter', name, parents: [this.state.nodeId], predicate: erase(predicate), isNot });
-    return this.#next(node);
+    return this.#next<K, V>(node);
   }
 
   selectKey<KR>(mapper: KeyValueMapper<K, V, KR>, named?: Named): KStream<KR, V> {
@@ -110,7 +111,7 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     requireFunction(action, 'action');
     const name = this.#name(named, 'KSTREAM-PEEK-');
     const node = this.state.builder.add({ kind: 'peek', name, parents: [this.state.nodeId], action: erase(action) });
-    return this.#next(node);
+    return this.#next<K, V>(node);
   }
 
   foreach(action: ForeachAction<K, V>, named?: Named): void {
@@ -145,7 +146,7 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     const name = this.#name(named, 'KSTREAM-MERGE-');
     const node = this.state.builder.add({ kind: 'merge', name, parents: [this.state.nodeId, other.state.nodeId] });
     // The serdes of two streams cannot stand for both; the defaults apply.
-    return this.#next(node, {
+    return this.#next<K, V>(node, {
       keySerde: undefined,
       valueSerde: undefined,
       repartitionRequired: this.state.repartitionRequired || other.state.repartitionRequired,
@@ -264,14 +265,24 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     windows: JoinWindows,
     streamJoined?: StreamJoined<K, NonNullable<V>, NonNullable<VO>>,
   ): KStream<K, VR>;
+  join<GK, GV, VR>(
+    globalTable: GlobalKTable<GK, GV>,
+    keySelector: KeyValueMapper<K, NonNullable<V>, GK | null>,
+    joiner: ValueJoiner<NonNullable<V>, GV, VR>,
+    named?: Named,
+  ): KStream<K, VR>;
   join(
-    other: KTable<K, unknown> | KStream<K, unknown>,
-    joiner: ValueJoiner<NonNullable<V>, never, unknown>,
-    third?: Joined<K, NonNullable<V>, unknown> | JoinWindows,
-    streamJoined?: StreamJoined<K, NonNullable<V>, unknown>,
+    other: KTable<K, unknown> | KStream<K, unknown> | GlobalKTable<unknown, unknown>,
+    joiner: (...args: never[]) => unknown,
+    third?: Joined<K, NonNullable<V>, unknown> | JoinWindows | ((...args: never[]) => unknown),
+    fourth?: StreamJoined<K, NonNullable<V>, unknown> | Named,
   ): KStream<K, unknown> {
+    if (other instanceof GlobalKTableImpl) {
+      return this.#joinGlobal(other, joiner as KeyValueMapper<K, NonNullable<V>, unknown>, third as ValueJoiner<NonNullable<V>, unknown, unknown>, fourth as Named | undefined, false);
+    }
+    const streamJoined = fourth as StreamJoined<K, NonNullable<V>, unknown> | undefined;
     if (third instanceof JoinWindows) return this.#joinStream(other as KStream<K, unknown>, joiner as ValueJoiner<unknown, unknown, unknown>, third, streamJoined, 'inner');
-    return this.#joinTable(other as KTable<K, unknown>, joiner as ValueJoiner<NonNullable<V>, unknown, unknown>, third, false);
+    return this.#joinTable(other as KTable<K, unknown>, joiner as ValueJoiner<NonNullable<V>, unknown, unknown>, third as Joined<K, NonNullable<V>, unknown> | undefined, false);
   }
 
   leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<NonNullable<V>, VT | null, VR>, joined?: Joined<K, NonNullable<V>, VT>): KStream<K, VR>;
@@ -281,14 +292,24 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     windows: JoinWindows,
     streamJoined?: StreamJoined<K, NonNullable<V>, NonNullable<VO>>,
   ): KStream<K, VR>;
+  leftJoin<GK, GV, VR>(
+    globalTable: GlobalKTable<GK, GV>,
+    keySelector: KeyValueMapper<K, NonNullable<V>, GK | null>,
+    joiner: ValueJoiner<NonNullable<V>, GV | null, VR>,
+    named?: Named,
+  ): KStream<K, VR>;
   leftJoin(
-    other: KTable<K, unknown> | KStream<K, unknown>,
-    joiner: ValueJoiner<NonNullable<V>, never, unknown>,
-    third?: Joined<K, NonNullable<V>, unknown> | JoinWindows,
-    streamJoined?: StreamJoined<K, NonNullable<V>, unknown>,
+    other: KTable<K, unknown> | KStream<K, unknown> | GlobalKTable<unknown, unknown>,
+    joiner: (...args: never[]) => unknown,
+    third?: Joined<K, NonNullable<V>, unknown> | JoinWindows | ((...args: never[]) => unknown),
+    fourth?: StreamJoined<K, NonNullable<V>, unknown> | Named,
   ): KStream<K, unknown> {
+    if (other instanceof GlobalKTableImpl) {
+      return this.#joinGlobal(other, joiner as KeyValueMapper<K, NonNullable<V>, unknown>, third as ValueJoiner<NonNullable<V>, unknown, unknown>, fourth as Named | undefined, true);
+    }
+    const streamJoined = fourth as StreamJoined<K, NonNullable<V>, unknown> | undefined;
     if (third instanceof JoinWindows) return this.#joinStream(other as KStream<K, unknown>, joiner as ValueJoiner<unknown, unknown, unknown>, third, streamJoined, 'left');
-    return this.#joinTable(other as KTable<K, unknown>, joiner as ValueJoiner<NonNullable<V>, unknown, unknown>, third, true);
+    return this.#joinTable(other as KTable<K, unknown>, joiner as ValueJoiner<NonNullable<V>, unknown, unknown>, third as Joined<K, NonNullable<V>, unknown> | undefined, true);
   }
 
   outerJoin<VO, VR>(
@@ -299,6 +320,32 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
   ): KStream<K, VR> {
     if (!(windows instanceof JoinWindows)) throw new StreamsError('TOPOLOGY_INVALID', 'outerJoin() needs a KStream and JoinWindows');
     return this.#joinStream(otherStream as unknown as KStream<K, unknown>, joiner as ValueJoiner<unknown, unknown, unknown>, windows, streamJoined, 'outer') as KStream<K, VR>;
+  }
+
+  /** Kafka Streams' `globalTableJoin`: one processor reading the global store; no repartition, no connection. */
+  #joinGlobal(
+    table: GlobalKTableImpl<unknown, unknown>,
+    keySelector: KeyValueMapper<K, NonNullable<V>, unknown>,
+    joiner: ValueJoiner<NonNullable<V>, unknown, unknown>,
+    named: Named | undefined,
+    isLeft: boolean,
+  ): KStream<K, unknown> {
+    requireFunction(keySelector, 'keySelector');
+    requireFunction(joiner, 'joiner');
+    const { builder } = this.state;
+    if (table.builder !== builder) throw new StreamsError('TOPOLOGY_INVALID', 'join() needs a GlobalKTable made by the same StreamsBuilder');
+    const name = named?.name ?? builder.newProcessorName(isLeft ? 'KSTREAM-LEFTJOIN-' : 'KSTREAM-JOIN-');
+    const node = builder.add({
+      kind: 'stream-global-join',
+      name,
+      parents: [this.state.nodeId],
+      storeName: table.queryableStoreName,
+      keySelector: erase(keySelector),
+      joiner: erase(joiner),
+      isLeft,
+    });
+    // The key is unchanged, so a pending repartition stays pending for what follows.
+    return new KStreamImpl<K, unknown>({ builder, nodeId: node.id, name, keySerde: this.state.keySerde, valueSerde: undefined, repartitionRequired: this.state.repartitionRequired });
   }
 
   /** Kafka Streams' `KStreamImplJoin`: windowed processors, the two join sides, a merge, and their stores. */

@@ -9,6 +9,7 @@ import type { KGroupedStream } from './kgrouped-stream.js';
 import type { KTable } from './ktable.js';
 import type { Branched } from './options/branched.js';
 import type { Grouped } from './options/grouped.js';
+import type { GlobalKTable } from './global-ktable.js';
 import type { Joined } from './options/joined.js';
 import type { Materialized } from './options/materialized.js';
 import type { Named } from './options/named.js';
@@ -276,6 +277,42 @@ export interface KStream<K, V> {
    * ```
    */
   leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<NonNullable<V>, VT | null, VR>, joined?: Joined<K, NonNullable<V>, VT>): KStream<K, VR>;
+
+  /**
+   * Joins each record with the row of `globalTable` whose key `keySelector(key, value)` computes, as the table is when
+   * the record is processed (an inner stream-globaltable join): forwards `joiner(value, row)` with this record's key
+   * and timestamp. Needs no co-partitioning and never repartitions (the table is complete on every instance); the
+   * stream's key may even be null. Records with a null value, a null lookup key or no row produce nothing; table
+   * updates never emit.
+   *
+   * @example
+   * ```ts
+   * orders.join(products, (_id, order) => order.sku, (order, product) => ({ ...order, price: product.price }));
+   * // Processor: KSTREAM-JOIN-0000000005 (stores: [])
+   * ```
+   */
+  join<GK, GV, VR>(
+    globalTable: GlobalKTable<GK, GV>,
+    keySelector: KeyValueMapper<K, NonNullable<V>, GK | null>,
+    joiner: ValueJoiner<NonNullable<V>, GV, VR>,
+    named?: Named,
+  ): KStream<K, VR>;
+
+  /**
+   * As {@link KStream.join} with a global table, but a record whose lookup key is null or has no row is joined with
+   * `null` (Kafka Streams 3.7+, KIP-962): every record with a non-null value produces exactly one result.
+   *
+   * @example
+   * ```ts
+   * orders.leftJoin(products, (_id, order) => order.sku, (order, product) => ({ ...order, price: product?.price ?? null }));
+   * ```
+   */
+  leftJoin<GK, GV, VR>(
+    globalTable: GlobalKTable<GK, GV>,
+    keySelector: KeyValueMapper<K, NonNullable<V>, GK | null>,
+    joiner: ValueJoiner<NonNullable<V>, GV | null, VR>,
+    named?: Named,
+  ): KStream<K, VR>;
 
   /**
    * Joins this stream with `otherStream` over a sliding time window (an inner windowed stream-stream join): a record

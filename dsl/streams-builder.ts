@@ -11,6 +11,7 @@ import { GraphBuilder } from './graph/graph-builder.js';
 import { mergeDuplicateSources } from './graph/merge-duplicate-sources.js';
 import { mergeRepartitions } from './graph/merge-repartitions.js';
 import { reuseSourceChangelogs } from './graph/reuse-source-changelogs.js';
+import { GlobalKTableImpl, type GlobalKTable } from './global-ktable.js';
 import { KStreamImpl } from './kstream-impl.js';
 import type { KStream } from './kstream.js';
 import { KTableImpl } from './ktable-impl.js';
@@ -151,16 +152,43 @@ export class StreamsBuilder {
   }
 
   /**
-   * Not supported yet: a GlobalKTable needs global tasks (every instance reading every partition), which the runtime
-   * does not have. Always throws `StreamsError('TOPOLOGY_INVALID')`.
+   * A {@link GlobalKTable} of `topic`: every instance reads all its partitions into a global store (always
+   * materialized; `materialized` may name it and choose its engine), fully restored before processing starts and kept
+   * up to date afterwards. The topic itself is the store's changelog (no `-changelog` topic); records without a key
+   * are dropped, a null value deletes the row. The topic must exist when the application starts. The serdes are
+   * `consumed`'s, else `materialized`'s, else the defaults.
    *
    * @example
    * ```ts
-   * builder.globalTable('rates'); // throws TOPOLOGY_INVALID
+   * const products = builder.globalTable('products', Consumed.with(Serdes.String(), Serdes.Json<Product>()));
+   * const rates = builder.globalTable('rates', Materialized.as<string, number>('rates'));
    * ```
    */
-  globalTable(topic: string, _consumed?: Consumed<unknown, unknown>, _materialized?: Materialized<unknown, unknown>): never {
-    throw new StreamsError('TOPOLOGY_INVALID', `globalTable('${String(topic)}') is not supported yet: the runtime has no global tasks; use table() instead`);
+  globalTable<K = unknown, V = unknown>(topic: string, consumed?: Consumed<K, V> | Materialized<K, V>, materialized?: Materialized<K, V>): GlobalKTable<K, V> {
+    if (typeof topic !== 'string' || topic === '') throw new StreamsError('INVALID_CONFIG', 'globalTable() needs a topic name');
+    const isMaterializedOnly = consumed instanceof Materialized;
+    const options: Consumed<K, V> | undefined = isMaterializedOnly ? undefined : consumed;
+    const store = isMaterializedOnly ? consumed : materialized;
+    const keySerde = options?.keySerde ?? store?.keySerde;
+    const valueSerde = options?.valueSerde ?? store?.valueSerde;
+    // Kafka Streams' order: the store name, then the source, then the KTABLE-SOURCE processor.
+    const storeName = store?.storeName ?? this.#graph.newStoreName(`${topic}-`);
+    const processorName = options?.processorName;
+    const sourceName = processorName === undefined ? this.#graph.newProcessorName('KSTREAM-SOURCE-') : `${processorName}-source`;
+    const name = processorName ?? this.#graph.newProcessorName('KTABLE-SOURCE-');
+    this.#graph.add({
+      kind: 'global-table-source',
+      name,
+      parents: [],
+      topic,
+      sourceName,
+      keySerde: erase(keySerde),
+      valueSerde: erase(valueSerde),
+      timestampExtractor: options?.timestampExtractor,
+      offsetReset: undefined,
+      store: storeSpecOf(erase(store), storeName, erase(keySerde), erase(valueSerde)),
+    });
+    return new GlobalKTableImpl<K, V>(this.#graph, storeName);
   }
 
   /**

@@ -12,6 +12,7 @@ import { systemClock, type Clock } from '../src/util/clock.js';
 import { defaultLogger } from '../src/util/logger.js';
 import { compositeReadOnlyStore, type QueryableStoreType } from './queryable-store-types.js';
 import { changelogTopics, planPartitions, resolvePatterns, runningTopology } from './running-topology.js';
+import { GlobalStreamThread } from './global-stream-thread.js';
 import { StreamThread, type StateRestoreListener } from './stream-thread.js';
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from './streams-config.js';
 
@@ -64,6 +65,7 @@ export class KafkaStreams {
   #ownsBroker = false;
   #clients: Clients | null = null;
   #thread: StreamThread | null = null;
+  #globalThread: GlobalStreamThread | null = null;
   #lock: DirectoryLock | null = null;
   #error: StreamsError | null = null;
   #isStarting = false;
@@ -133,7 +135,7 @@ export class KafkaStreams {
     this.#isStarting = true;
     const appDir = path.join(this.#config.stateDir, this.#config.applicationId);
     // close() may run while start() awaits: then stop, and start no thread that nobody would close.
-    const isClosed = (): boolean => this.state !== 'CREATED';
+    const isClosed = (): boolean => this.state === 'PENDING_SHUTDOWN' || this.state === 'NOT_RUNNING';
     try {
       this.#lock = DirectoryLock.acquire(ensureDir(appDir));
       this.#broker = this.#userConfig.broker ?? null;
@@ -148,6 +150,25 @@ export class KafkaStreams {
       const counts = await this.#prepareTopics(this.#clients, topics);
       if (isClosed()) return await this.#releaseResources();
       this.#transition('REBALANCING');
+      if (this.#topology.globalStores.length > 0) {
+        // As Kafka Streams: global stores are fully restored before any task processes a record.
+        const global = new GlobalStreamThread({
+          topology: this.#topology,
+          config: this.#config,
+          clients: this.#clients,
+          logger: this.#logger,
+          clock: this.#clock,
+          stateDir: appDir,
+          restoreListener: () => this.#restoreListener,
+          onFailure: (e) => {
+            this.#fail(e);
+            void this.#thread?.close().catch((err: unknown) => this.#logger.warn({ err }, 'closing the stream thread after a global failure failed'));
+          },
+        });
+        this.#globalThread = global;
+        await global.start();
+        if (isClosed()) return;
+      }
       const thread = new StreamThread({
         topology: this.#topology,
         config: this.#config,
@@ -157,6 +178,7 @@ export class KafkaStreams {
         stateDir: appDir,
         partitionCounts: counts,
         sourceChangelogTopics: this.#sourceChangelogTopics,
+        ...(this.#globalThread === null ? {} : { globalStores: this.#globalThread.stores }),
         onRebalance: (phase) => this.#transition(phase === 'start' ? 'REBALANCING' : 'RUNNING'),
         restoreListener: () => this.#restoreListener,
       });
@@ -225,7 +247,10 @@ export class KafkaStreams {
       throw new StreamsError('ILLEGAL_STATE', `stores can be queried while RUNNING, not ${this.state}`);
     }
     if (!this.#topology.stores.has(storeName)) throw new StreamsError('ILLEGAL_STATE', `no store named ${storeName} in the topology`);
-    const thread = this.#thread!;
+    const global = this.#globalThread?.stores.get(storeName);
+    if (global !== undefined) return compositeReadOnlyStore(type, () => [global]);
+    const thread = this.#thread;
+    if (thread === null) throw new StreamsError('ILLEGAL_STATE', `store ${storeName} is not available yet: the instance is still starting`);
     return compositeReadOnlyStore(type, () => [...thread.tasks.values()].flatMap((t) => (t.stateManager.stores.has(storeName) ? [t.stateManager.stores.get(storeName)!] : [])));
   }
 
@@ -272,6 +297,9 @@ export class KafkaStreams {
   }
 
   async #releaseResources(): Promise<void> {
+    const global = this.#globalThread;
+    this.#globalThread = null;
+    await global?.close().catch((e: unknown) => this.#logger.warn({ err: e }, 'closing the global thread failed'));
     if (this.#ownsBroker && this.#broker !== null) await this.#broker.close();
     this.#broker = null;
     this.#lock?.release();

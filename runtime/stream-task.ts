@@ -92,6 +92,7 @@ export class StreamTask {
   #commitRequested = false;
   #idleSinceMs: number | null = null;
   #isClosed = false;
+  readonly #globalStores: ReadonlyMap<string, StateStore>;
 
   constructor(options: {
     topology: BuiltTopology;
@@ -105,8 +106,11 @@ export class StreamTask {
     inputPartitions: readonly TopicPartition[];
     cacheMaxBytesPerStore: number;
     sourceChangelogTopics?: ReadonlyMap<string, string>;
+    /** The instance's global stores, readable by every processor without connecting to them. */
+    globalStores?: ReadonlyMap<string, StateStore>;
   }) {
     const { topology, subtopology, partition } = options;
+    this.#globalStores = options.globalStores ?? new Map();
     this.id = taskIdOf(subtopology.id, partition);
     this.subtopology = subtopology;
     this.partition = partition;
@@ -196,6 +200,8 @@ export class StreamTask {
       },
       getStateStore<S extends StateStore>(name: string): S {
         if (!node.stores.has(name)) {
+          const global = task.#globalStores.get(name);
+          if (global !== undefined) return global as S;
           throw new StreamsError('ILLEGAL_STATE', `processor ${node.name} is not connected to store ${name}; connect it in the topology`);
         }
         return task.stateManager.stores.get(name) as S;

@@ -5,7 +5,7 @@ import type { Clients } from '../src/client/in-process/in-process-clients.js';
 import type { Producer } from '../src/client/producer.js';
 import { StreamsError, toError } from '../src/errors.js';
 import { topicPartitionKey, type TopicPartition } from '../src/record.js';
-import type { RestoreRecord } from '../src/state/state-store.js';
+import type { RestoreRecord, StateStore } from '../src/state/state-store.js';
 import type { BuiltTopology } from '../src/topology/built-topology.js';
 import type { Clock } from '../src/util/clock.js';
 import { handleFailure } from './exception-handlers.js';
@@ -68,6 +68,7 @@ export class StreamThread {
   #idle = false;
   #lastPurgeMs = 0;
   readonly #sourceChangelogTopics: ReadonlyMap<string, string>;
+  readonly #globalStores: ReadonlyMap<string, StateStore>;
 
   constructor(options: {
     topology: BuiltTopology;
@@ -78,6 +79,7 @@ export class StreamThread {
     stateDir: string;
     partitionCounts: ReadonlyMap<string, number>;
     sourceChangelogTopics?: ReadonlyMap<string, string>;
+    globalStores?: ReadonlyMap<string, StateStore>;
     onRebalance: (phase: 'start' | 'end') => void;
     restoreListener: () => StateRestoreListener | null;
   }) {
@@ -90,6 +92,7 @@ export class StreamThread {
     this.#stateDir = options.stateDir;
     for (const [t, n] of options.partitionCounts) this.#partitionCounts.set(t, n);
     this.#sourceChangelogTopics = options.sourceChangelogTopics ?? new Map();
+    this.#globalStores = options.globalStores ?? new Map();
     this.#repartitionTopics = new Set(options.topology.subtopologies.flatMap((s) => s.repartitionTopics));
     this.#onRebalance = options.onRebalance;
     this.#restoreListener = options.restoreListener;
@@ -295,6 +298,7 @@ export class StreamThread {
         inputPartitions: e.tps,
         cacheMaxBytesPerStore: Math.floor(this.#config.cacheMaxBytes / Math.max(1, byTask.size * storesPerTask)),
         sourceChangelogTopics: this.#sourceChangelogTopics,
+        globalStores: this.#globalStores,
       });
       await this.#restore(task);
       task.initProcessors(this.#topology);

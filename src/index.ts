@@ -8,6 +8,7 @@
 export { StreamsBuilder } from '../dsl/streams-builder.js';
 export type { KStream, BranchedKStream } from '../dsl/kstream.js';
 export type { KTable } from '../dsl/ktable.js';
+export type { GlobalKTable } from '../dsl/global-ktable.js';
 export type { KGroupedStream } from '../dsl/kgrouped-stream.js';
 export type { KGroupedTable } from '../dsl/kgrouped-table.js';
 export { Consumed } from '../dsl/options/consumed.js';

@@ -3,6 +3,7 @@
  * with an exhaustive switch over node kinds.
  */
 import { assertNever } from '../../src/errors.js';
+import type { ProcessorSupplier } from '../../src/processor/processor.js';
 import type { Serde } from '../../src/serdes/serde.js';
 import { Serdes } from '../../src/serdes/serdes.js';
 import type { Topology } from '../../src/topology/topology.js';
@@ -25,7 +26,9 @@ import { kstreamWindowAggregate } from '../processors/kstream-window-aggregate.j
 import { ktableAggregate } from '../processors/ktable-aggregate.js';
 import { kstreamJoinWindow } from '../processors/kstream-join-window.js';
 import { JoinTimeTrackers, kstreamKStreamJoin } from '../processors/kstream-kstream-join.js';
+import { kstreamGlobalKTableJoin } from '../processors/kstream-global-ktable-join.js';
 import { kstreamKTableJoin } from '../processors/kstream-ktable-join.js';
+import { storeValueGetter } from '../processors/ktable-value-getter.js';
 import { joinWindowStoreBuilder, outerJoinStoreBuilder } from '../processors/stream-join-stores.js';
 import { ktableFilter } from '../processors/ktable-filter.js';
 import { ktableKTableJoin, ktableKTableJoinMerger } from '../processors/ktable-ktable-join.js';
@@ -282,6 +285,24 @@ export function compileGraph(graph: Graph, topology: Topology, options: CompileO
         topology.connectProcessorAndStateStores(node.name, ...table.storeNames);
         break;
       }
+      case 'global-table-source':
+        // The topic is the store's changelog: the store logs nothing, and caching would only delay what tasks read.
+        topology.addGlobalStore(
+          dslStoreBuilder({ ...node.store, isCachingEnabled: false }, defaults, false),
+          node.sourceName,
+          {
+            ...serdes(keySerdeOf(node.keySerde), valueSerdeOf(node.valueSerde)),
+            ...(node.timestampExtractor === undefined ? {} : { timestampExtractor: node.timestampExtractor }),
+          },
+          node.topic,
+          node.name,
+          ktableSource(node.store.name, false) as ProcessorSupplier<unknown, unknown, never, never>,
+        );
+        break;
+      case 'stream-global-join':
+        // No store connection: every processor may read global stores (Kafka prints `stores: []` here too).
+        topology.addProcessor(node.name, kstreamGlobalKTableJoin(storeValueGetter(node.storeName), node.keySelector, node.joiner, node.isLeft), ...parents);
+        break;
       case 'table-join': {
         const thisGetter = tableValueGetter(byId, node.parents[0]!);
         const otherGetter = tableValueGetter(byId, node.parents[1]!);

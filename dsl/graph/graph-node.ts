@@ -369,6 +369,34 @@ export interface TableReduceNode extends NodeBase {
 }
 
 /**
+ * `builder.globalTable(topic)`: a global store fed by the source `sourceName` and the KTABLE-SOURCE processor `name`,
+ * outside every sub-topology's tasks (each instance reads all partitions of `topic`). Always materialized in `store`,
+ * which logs nothing: the topic itself is its changelog.
+ *
+ * @example `builder.globalTable('rates')` adds `{ kind: 'global-table-source', name: 'KTABLE-SOURCE-0000000002', sourceName: 'KSTREAM-SOURCE-0000000001', store: { name: 'rates-STATE-STORE-0000000000', ... } }`
+ */
+export interface GlobalTableSourceNode extends NodeBase, SourceSettings {
+  readonly kind: 'global-table-source';
+  readonly topic: string;
+  readonly sourceName: string;
+  readonly store: StoreSpec;
+}
+
+/**
+ * `KStream.join/leftJoin(GlobalKTable, keySelector, joiner)`: the only parent is the stream (never repartitioned);
+ * each record looks up `keySelector(key, value)` in the global store `storeName`.
+ *
+ * @example `orders.join(products, (_id, o) => o.productId, j)` adds `{ kind: 'stream-global-join', name: 'KSTREAM-JOIN-0000000005', storeName: 'products-STATE-STORE-0000000002', isLeft: false, ... }`
+ */
+export interface StreamGlobalJoinNode extends NodeBase {
+  readonly kind: 'stream-global-join';
+  readonly storeName: string;
+  readonly keySelector: KeyValueMapper<unknown, unknown, unknown>;
+  readonly joiner: ValueJoiner<unknown, unknown, unknown>;
+  readonly isLeft: boolean;
+}
+
+/**
  * `KStream.join/leftJoin(KTable)`: the only parent is the stream (after its repartition, if its key changed); `table`
  * is the joined table's node, read through its value getter (which materializes a table source).
  *
@@ -534,6 +562,8 @@ export type GraphNode =
   | TableAggregateNode
   | TableReduceNode
   | StreamTableJoinNode
+  | GlobalTableSourceNode
+  | StreamGlobalJoinNode
   | TableJoinNode
   | TableForeignKeyJoinNode
   | StreamJoinNode

@@ -1,6 +1,7 @@
 /**
  * `TimeWindowedKStream.aggregate` / `count` / `reduce` over `SlidingWindows`: maintains the windows defined by record
- * timestamps in a timestamped window store (Kafka Streams' `KStreamSlidingWindowAggregate`).
+ * timestamps in a timestamped window store, forwarding every update or, with `EmitStrategy.onWindowClose()`, each
+ * window's final aggregate once (Kafka Streams' `KStreamSlidingWindowAggregate`, KIP-825 for emit-on-close).
  */
 import { StreamsError } from '../../src/errors.js';
 import type { Processor, ProcessorSupplier } from '../../src/processor/processor.js';
@@ -23,6 +24,8 @@ class KStreamSlidingWindowAggregateProcessor<K, V, VA> implements Processor<K, V
   readonly #diff: number;
   readonly #graceMs: number;
   droppedRecords = 0;
+  /** On-window-close only: every window ending at or before this was forwarded (-1: none yet). */
+  #emittedThroughEndMs = -1;
   // Per-record scratch, kept on the instance so a record costs no closures.
   #key!: K;
   #value!: V;
@@ -36,6 +39,7 @@ class KStreamSlidingWindowAggregateProcessor<K, V, VA> implements Processor<K, V
     private readonly initializer: Initializer<VA | null>,
     private readonly aggregator: Aggregator<K, V, VA>,
     private readonly sendOldValues: boolean,
+    private readonly emitsOnWindowClose: boolean,
   ) {
     this.#diff = windows.timeDifferenceMs;
     this.#graceMs = windows.graceMs;
@@ -44,6 +48,53 @@ class KStreamSlidingWindowAggregateProcessor<K, V, VA> implements Processor<K, V
   init(context: ProcessorContext<Windowed<K>, Change<VA>>): void {
     this.#context = context;
     this.#store = context.getStateStore<TimestampedWindowStore<K, VA>>(this.storeName);
+    if (this.emitsOnWindowClose) this.#recoverEmitProgress();
+  }
+
+  /**
+   * After a restart, the windows closed when the store was last written were already forwarded. Kafka Streams keeps
+   * that progress in commit metadata; here it is recomputed from the store, as for time windows: a record that
+   * advances stream time always lands in its own left window, so the largest window timestamp is the stream time.
+   */
+  #recoverEmitProgress(): void {
+    let maxTimestampMs = -1;
+    const it = this.#store.all();
+    try {
+      for (const { value } of it) if (value.timestampMs > maxTimestampMs) maxTimestampMs = value.timestampMs;
+    } finally {
+      it.close();
+    }
+    if (maxTimestampMs < 0) return;
+    this.#observedStreamTimeMs = maxTimestampMs;
+    this.#emittedThroughEndMs = maxTimestampMs - this.#graceMs - 1;
+  }
+
+  /**
+   * Forwards, once, each window that closed since the last call. A sliding window includes its end, so it is closed
+   * once `end < close time` (Kafka: window end + grace < stream time), the same rule that drops updates to it: no
+   * record can change a window after it was forwarded. Called before the record's writes, which only touch open
+   * windows and may expire old ones from the store. Order: by window start, then key bytes (Kafka's time-ordered
+   * window store).
+   */
+  #forwardClosedWindows(headers: Headers): void {
+    const throughEndMs = this.#closeTimeMs - 1;
+    if (throughEndMs <= this.#emittedThroughEndMs) return;
+    const fromStartMs = Math.max(0, this.#emittedThroughEndMs + 1 - this.#diff);
+    const toStartMs = throughEndMs - this.#diff;
+    this.#emittedThroughEndMs = throughEndMs;
+    if (toStartMs < fromStartMs) return;
+    const closed: { key: Windowed<K>; value: ValueAndTimestamp<VA> }[] = [];
+    const it = this.#store.fetchAll(fromStartMs, toStartMs);
+    try {
+      for (const entry of it) closed.push(entry);
+    } finally {
+      it.close();
+    }
+    // The store iterates by segment, then key: a stable sort by start gives (start, key).
+    if (closed.length > 1) closed.sort((a, b) => a.key.window.startMs - b.key.window.startMs);
+    for (const { key, value } of closed) {
+      this.#context.forward(new Record<Windowed<K>, Change<VA>>(key, { newValue: value.value, oldValue: null }, value.timestampMs, headers));
+    }
   }
 
   process(record: Record<K, V>): void {
@@ -55,6 +106,7 @@ class KStreamSlidingWindowAggregateProcessor<K, V, VA> implements Processor<K, V
     const t = record.timestampMs;
     if (t > this.#observedStreamTimeMs) this.#observedStreamTimeMs = t;
     this.#closeTimeMs = this.#observedStreamTimeMs - this.#graceMs;
+    if (this.emitsOnWindowClose) this.#forwardClosedWindows(record.headers);
     // Every window this record could touch (its left window ends at t, its right one at t + 1 + diff) is closed.
     if (t + 1 + this.#diff <= this.#closeTimeMs) {
       this.droppedRecords++;
@@ -153,6 +205,7 @@ class KStreamSlidingWindowAggregateProcessor<K, V, VA> implements Processor<K, V
   #createRight(aggregate: ValueAndTimestamp<VA>): void {
     const startMs = this.#timestampMs + 1;
     this.#store.put(this.#key, aggregate, startMs);
+    if (this.emitsOnWindowClose) return;
     this.#context.forward(
       new Record<Windowed<K>, Change<VA>>(
         { key: this.#key, window: timeWindow(startMs, startMs + this.#diff) },
@@ -179,6 +232,7 @@ class KStreamSlidingWindowAggregateProcessor<K, V, VA> implements Processor<K, V
     const next = this.aggregator(this.#key, this.#value, oldValue as VA);
     const newTimestampMs = current === null ? t : Math.max(t, current.timestampMs);
     this.#store.put(this.#key, { value: next, timestampMs: newTimestampMs }, startMs);
+    if (this.emitsOnWindowClose) return;
     this.#context.forward(
       new Record<Windowed<K>, Change<VA>>(
         { key: this.#key, window: timeWindow(startMs, endMs) },
@@ -200,6 +254,14 @@ class KStreamSlidingWindowAggregateProcessor<K, V, VA> implements Processor<K, V
  * largest record timestamp. Updates of windows closed by stream time and grace are dropped (counted), as are records
  * with a null key or value. `initializer` returning `null` marks a reduce (`aggregator` then sees `null` first).
  *
+ * With `emitsOnWindowClose` (`EmitStrategy.onWindowClose()`, KIP-825) no update is forwarded; instead, whenever the
+ * close time (observed stream time - grace) advances, every window that closed since (`end < close time`, the rule
+ * that drops updates) is read from the store and forwarded once with its final aggregate (old value `null`, the
+ * window's largest record timestamp, the headers of the record that closed it), ordered by window start then key
+ * bytes. After a restart the progress is recomputed from the store (its largest record timestamp), so windows
+ * forwarded before are not forwarded again. Kafka throttles these emissions by wall-clock time; here they happen
+ * on every advance of the close time.
+ *
  * @example
  * ```ts
  * topology.addProcessor('KSTREAM-AGGREGATE-0000000002', kstreamSlidingWindowAggregate('w', SlidingWindows.ofTimeDifferenceWithNoGrace(10), COUNT.initializer, COUNT.aggregator, false), 'src');
@@ -211,6 +273,7 @@ export function kstreamSlidingWindowAggregate<K, V, VA>(
   initializer: Initializer<VA | null>,
   aggregator: Aggregator<K, V, VA>,
   sendOldValues: boolean,
+  emitsOnWindowClose = false,
 ): ProcessorSupplier<K, V, Windowed<K>, Change<VA>> {
-  return () => new KStreamSlidingWindowAggregateProcessor(storeName, windows, initializer, aggregator, sendOldValues);
+  return () => new KStreamSlidingWindowAggregateProcessor(storeName, windows, initializer, aggregator, sendOldValues, emitsOnWindowClose);
 }

@@ -8,6 +8,7 @@ import { StreamsError } from '../../src/errors.js';
 import { NO_HEADERS, type Headers, type LogRecord, type ProducerRecord } from '../../src/record.js';
 import type { Serde } from '../../src/serdes/serde.js';
 import type { ReadOnlyKeyValueStore, ValueAndTimestamp } from '../../src/state/key-value-store.js';
+import type { StateStore } from '../../src/state/state-store.js';
 import type { BuiltTopology } from '../../src/topology/built-topology.js';
 import type { Topology } from '../../src/topology/topology.js';
 import { ManualClock } from '../../src/util/clock.js';
@@ -17,6 +18,7 @@ import type { ReadOnlyWindowStore } from '../../src/state/window-store.js';
 import type { ReadOnlySessionStore } from '../../src/state/session-store.js';
 import { RecordCollector } from '../record-collector.js';
 import { changelogTopics, planPartitions, resolvePatterns, runningTopology } from '../running-topology.js';
+import { GlobalStateUpdater } from '../global-state-updater.js';
 import { StreamTask } from '../stream-task.js';
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from '../streams-config.js';
 import { TestInputTopic, TestOutputTopic } from './test-topics.js';
@@ -55,6 +57,7 @@ export class TopologyTestDriver {
   /** Next offset each task reads, per input partition. */
   readonly #positions = new Map<string, number>();
   readonly #requestedPartitions = new Map<string, number>();
+  #global: GlobalStateUpdater | null = null;
   #isStarted = false;
   #isClosed = false;
 
@@ -111,7 +114,7 @@ export class TopologyTestDriver {
     this.#start();
     if (!this.#topology.stores.has(name)) throw new StreamsError('ILLEGAL_STATE', `no store named ${name} in the topology`);
     return compositeReadOnlyStore(QueryableStoreTypes.keyValueStore<K, V>(), () =>
-      this.#tasks.flatMap((t) => (t.stateManager.stores.has(name) ? [t.stateManager.stores.get(name)!] : [])),
+      this.#storesNamed(name),
     );
   }
 
@@ -121,7 +124,7 @@ export class TopologyTestDriver {
     this.#start();
     if (!this.#topology.stores.has(name)) throw new StreamsError('ILLEGAL_STATE', `no store named ${name} in the topology`);
     return compositeReadOnlyStore(QueryableStoreTypes.timestampedKeyValueStore<K, V>(), () =>
-      this.#tasks.flatMap((t) => (t.stateManager.stores.has(name) ? [t.stateManager.stores.get(name)!] : [])),
+      this.#storesNamed(name),
     );
   }
 
@@ -139,14 +142,21 @@ export class TopologyTestDriver {
     this.#assertOpen();
     this.#start();
     if (!this.#topology.stores.has(name)) throw new StreamsError('ILLEGAL_STATE', `no store named ${name} in the topology`);
-    return compositeReadOnlyStore(type, () => this.#tasks.flatMap((t) => (t.stateManager.stores.has(name) ? [t.stateManager.stores.get(name)!] : [])));
+    return compositeReadOnlyStore(type, () => this.#storesNamed(name));
+  }
+
+  /** The instances of store `name`: the global store, or one per task that has it. */
+  #storesNamed(name: string): StateStore[] {
+    const global = this.#global?.stores.get(name);
+    if (global !== undefined) return [global];
+    return this.#tasks.flatMap((t) => (t.stateManager.stores.has(name) ? [t.stateManager.stores.get(name)!] : []));
   }
 
   /** @internal Appends serialized records to a topic and processes them to completion. */
   pipeRaw(topic: string, records: readonly ProducerRecord[]): void {
     this.#assertOpen();
     this.#start();
-    if (!this.#topology.subtopologies.some((s) => s.sourceTopics.includes(topic))) {
+    if (!this.#topology.subtopologies.some((s) => s.sourceTopics.includes(topic)) && !this.#topology.globalStores.some((g) => g.topic === topic)) {
       // Topics matched by a source pattern must be created with createInputTopic before the first record.
       throw new StreamsError('UNKNOWN_TOPIC_OR_PARTITION', `the topology reads no topic named ${topic}`, { topic });
     }
@@ -192,6 +202,10 @@ export class TopologyTestDriver {
     const counts = plan.topicPartitions;
     const partitionsOf = plan.subtopologyPartitions;
     for (const [t, n] of counts) if (!this.broker.hasTopic(t)) this.broker.createTopic(t, n);
+    if (this.#topology.globalStores.length > 0) {
+      for (const g of this.#topology.globalStores) if (!this.broker.hasTopic(g.topic)) this.broker.createTopic(g.topic, this.#requestedPartitions.get(g.topic) ?? 1);
+      this.#global = new GlobalStateUpdater({ topology: this.#topology, config: this.#config, clock: this.#clock, logger: this.#logger, stateDir: null });
+    }
     for (const c of changelogTopics(this.#topology, this.#config.applicationId, partitionsOf)) this.broker.createTopic(c.topic, c.numPartitions, c.configs);
     for (const s of subs) {
       const n = partitionsOf.get(s.id) ?? 1;
@@ -208,6 +222,7 @@ export class TopologyTestDriver {
           stateDir: null,
           inputPartitions: inputs,
           cacheMaxBytesPerStore: this.#config.cacheMaxBytes,
+          ...(this.#global === null ? {} : { globalStores: this.#global.stores }),
         });
         task.initProcessors(this.#topology);
         this.#tasks.push(task);
@@ -220,6 +235,8 @@ export class TopologyTestDriver {
     for (let round = 0; ; round++) {
       if (round > 10_000) throw new StreamsError('ILLEGAL_STATE', 'the topology does not settle: records keep flowing in a loop');
       let moved = false;
+      // Global stores first, as the global thread keeps them current before tasks read them.
+      if (this.#global !== null) this.#pumpGlobal();
       for (const task of this.#tasks) {
         for (const tp of task.inputPartitions) {
           const key = `${task.id}\u0000${tp.topic}\u0000${tp.partition}`;
@@ -258,6 +275,23 @@ export class TopologyTestDriver {
     }
   }
 
+  #pumpGlobal(): void {
+    const global = this.#global!;
+    for (const topic of global.topics) {
+      const n = this.broker.describeTopic(topic).numPartitions;
+      for (let p = 0; p < n; p++) {
+        const log = this.broker.partitionLog(topic, p);
+        let offset = Math.max(global.position(topic, p), log.logStartOffset);
+        while (offset < log.highWatermark) {
+          const r = log.read(offset, 1 << 20);
+          if (r.bytes.length === 0) break;
+          global.process(topic, p, decodeFetched(topic, p, r.bytes, offset, true));
+          offset = r.nextOffset;
+        }
+      }
+    }
+  }
+
   #partitionCount(topic: string): number {
     // Output topics the topology names only at run time (TopicNameExtractor) are created on first write.
     if (!this.broker.hasTopic(topic)) this.broker.createTopic(topic, 1);
@@ -273,6 +307,7 @@ export class TopologyTestDriver {
     if (this.#isClosed) return;
     this.#isClosed = true;
     for (const t of this.#tasks) t.close();
+    this.#global?.close();
     void this.broker.close();
   }
 }
