@@ -13,6 +13,7 @@ import type { BuiltTopology, GlobalStore } from '../src/topology/built-topology.
 import type { SourceNode } from '../src/topology/topology-node.js';
 import type { Clock } from '../src/util/clock.js';
 import { handleFailure } from './exception-handlers.js';
+import { MetricsRegistry } from './metrics-registry.js';
 import { RecordCollector } from './record-collector.js';
 import type { ResolvedStreamsConfig } from './streams-config.js';
 import { TaskStateManager } from './task-state-manager.js';
@@ -58,7 +59,10 @@ export class GlobalStateUpdater {
   #streamTimeMs = -1;
   #isClosed = false;
 
-  constructor(options: { topology: BuiltTopology; config: ResolvedStreamsConfig; clock: Clock; logger: Logger; stateDir: string | null }) {
+  readonly #metrics: MetricsRegistry;
+
+  constructor(options: { topology: BuiltTopology; config: ResolvedStreamsConfig; clock: Clock; logger: Logger; stateDir: string | null; metrics?: MetricsRegistry }) {
+    this.#metrics = options.metrics ?? new MetricsRegistry('global');
     this.#config = options.config;
     this.#clock = options.clock;
     this.#logger = options.logger.child({ taskId: GLOBAL_TASK_ID });
@@ -211,6 +215,8 @@ export class GlobalStateUpdater {
     return {
       applicationId: this.#config.applicationId,
       taskId: GLOBAL_TASK_ID,
+      metrics: this.#metrics.forTask(GLOBAL_TASK_ID),
+      logger: this.#logger,
       // As Kafka Streams' global context: a global processor has no children, so forwarding reaches nobody.
       forward(): void {},
       schedule(): Cancellable {

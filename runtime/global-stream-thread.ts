@@ -7,6 +7,7 @@ import type { StateStore } from '../src/state/state-store.js';
 import type { BuiltTopology } from '../src/topology/built-topology.js';
 import type { Clock } from '../src/util/clock.js';
 import { GlobalStateUpdater } from './global-state-updater.js';
+import type { MetricsRegistry } from './metrics-registry.js';
 import type { StateRestoreListener } from './stream-thread.js';
 import type { ResolvedStreamsConfig } from './streams-config.js';
 
@@ -49,6 +50,7 @@ export class GlobalStreamThread {
     stateDir: string | null;
     onFailure: (e: StreamsError) => void;
     restoreListener?: () => StateRestoreListener | null;
+    metrics?: MetricsRegistry;
   }) {
     this.#clients = options.clients;
     this.#config = options.config;
@@ -56,7 +58,7 @@ export class GlobalStreamThread {
     this.#clock = options.clock;
     this.#onFailure = options.onFailure;
     this.#restoreListener = options.restoreListener ?? (() => null);
-    this.#updater = new GlobalStateUpdater({ topology: options.topology, config: options.config, clock: options.clock, logger: options.logger, stateDir: options.stateDir });
+    this.#updater = new GlobalStateUpdater({ topology: options.topology, config: options.config, clock: options.clock, logger: options.logger, stateDir: options.stateDir, ...(options.metrics === undefined ? {} : { metrics: options.metrics }) });
   }
 
   /** The global stores by name (readable by every task and by interactive queries). */

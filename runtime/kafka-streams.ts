@@ -12,7 +12,9 @@ import { systemClock, type Clock } from '../src/util/clock.js';
 import { defaultLogger } from '../src/util/logger.js';
 import { compositeReadOnlyStore, type QueryableStoreType } from './queryable-store-types.js';
 import { changelogTopics, planPartitions, resolvePatterns, runningTopology } from './running-topology.js';
+import type { Metric } from '../src/processor/streams-metrics.js';
 import { GlobalStreamThread } from './global-stream-thread.js';
+import { MetricsRegistry } from './metrics-registry.js';
 import { StreamThread, type StateRestoreListener } from './stream-thread.js';
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from './streams-config.js';
 
@@ -66,6 +68,8 @@ export class KafkaStreams {
   #clients: Clients | null = null;
   #thread: StreamThread | null = null;
   #globalThread: GlobalStreamThread | null = null;
+  readonly #metrics: MetricsRegistry;
+  readonly #globalMetrics: MetricsRegistry;
   #lock: DirectoryLock | null = null;
   #error: StreamsError | null = null;
   #isStarting = false;
@@ -79,6 +83,22 @@ export class KafkaStreams {
     this.#requestedPartitions = running.repartitionTopics;
     this.#logger = (config.logger ?? defaultLogger()).child({ applicationId: this.#config.applicationId });
     this.#clock = config.clock ?? systemClock;
+    this.#metrics = new MetricsRegistry(`${this.#config.applicationId}-StreamThread-1`);
+    this.#globalMetrics = new MetricsRegistry(`${this.#config.applicationId}-GlobalStreamThread`);
+  }
+
+  /**
+   * The instance's metrics now: task-level sensors such as `dropped-records-total` (group `stream-task-metrics`,
+   * tagged `thread-id` and `task-id`; records dropped as too late for their window, or without a key or value where
+   * one is needed). A closed task's metrics disappear, as in Kafka Streams.
+   *
+   * @example
+   * ```ts
+   * const dropped = streams.metrics().filter((m) => m.name === 'dropped-records-total').reduce((n, m) => n + m.value, 0);
+   * ```
+   */
+  metrics(): Metric[] {
+    return [...this.#globalMetrics.metrics(), ...this.#metrics.metrics()];
   }
 
   /** The current state. */
@@ -160,6 +180,7 @@ export class KafkaStreams {
           clock: this.#clock,
           stateDir: appDir,
           restoreListener: () => this.#restoreListener,
+          metrics: this.#globalMetrics,
           onFailure: (e) => {
             this.#fail(e);
             void this.#thread?.close().catch((err: unknown) => this.#logger.warn({ err }, 'closing the stream thread after a global failure failed'));
@@ -178,6 +199,7 @@ export class KafkaStreams {
         stateDir: appDir,
         partitionCounts: counts,
         sourceChangelogTopics: this.#sourceChangelogTopics,
+        metrics: this.#metrics,
         ...(this.#globalThread === null ? {} : { globalStores: this.#globalThread.stores }),
         onRebalance: (phase) => this.#transition(phase === 'start' ? 'REBALANCING' : 'RUNNING'),
         restoreListener: () => this.#restoreListener,

@@ -15,7 +15,9 @@ import type { StateStore } from '../src/state/state-store.js';
 import type { BuiltTopology, Subtopology } from '../src/topology/built-topology.js';
 import { wholeNameMatcher } from '../src/topology/topology-graph.js';
 import type { Clock } from '../src/util/clock.js';
+import type { StreamsMetrics } from '../src/processor/streams-metrics.js';
 import { handleFailure } from './exception-handlers.js';
+import { MetricsRegistry } from './metrics-registry.js';
 import type { RecordCollector } from './record-collector.js';
 import type { ResolvedStreamsConfig } from './streams-config.js';
 import { TaskStateManager } from './task-state-manager.js';
@@ -93,6 +95,8 @@ export class StreamTask {
   #idleSinceMs: number | null = null;
   #isClosed = false;
   readonly #globalStores: ReadonlyMap<string, StateStore>;
+  readonly #metricsRegistry: MetricsRegistry;
+  #metrics: StreamsMetrics | null = null;
 
   constructor(options: {
     topology: BuiltTopology;
@@ -108,9 +112,12 @@ export class StreamTask {
     sourceChangelogTopics?: ReadonlyMap<string, string>;
     /** The instance's global stores, readable by every processor without connecting to them. */
     globalStores?: ReadonlyMap<string, StateStore>;
+    /** Where the task's sensors live (default: a registry of its own). */
+    metrics?: MetricsRegistry;
   }) {
     const { topology, subtopology, partition } = options;
     this.#globalStores = options.globalStores ?? new Map();
+    this.#metricsRegistry = options.metrics ?? new MetricsRegistry('unknown');
     this.id = taskIdOf(subtopology.id, partition);
     this.subtopology = subtopology;
     this.partition = partition;
@@ -186,9 +193,12 @@ export class StreamTask {
 
   #contextFor(node: RuntimeNode): ProcessorContext<unknown, unknown> {
     const task = this;
+    this.#metrics ??= this.#metricsRegistry.forTask(this.id);
     return {
       applicationId: this.#config.applicationId,
       taskId: this.id,
+      metrics: this.#metrics,
+      logger: this.#logger,
       forward(record: Record<unknown, unknown>, childName?: string): void {
         task.#forward(node, record, childName);
       },
@@ -471,5 +481,6 @@ export class StreamTask {
       }
     }
     this.stateManager.close();
+    this.#metricsRegistry.removeTask(this.id);
   }
 }

@@ -9,6 +9,7 @@ import type { RestoreRecord, StateStore } from '../src/state/state-store.js';
 import type { BuiltTopology } from '../src/topology/built-topology.js';
 import type { Clock } from '../src/util/clock.js';
 import { handleFailure } from './exception-handlers.js';
+import { MetricsRegistry } from './metrics-registry.js';
 import { RecordCollector } from './record-collector.js';
 import { StreamTask, taskIdOf } from './stream-task.js';
 import type { ResolvedStreamsConfig } from './streams-config.js';
@@ -45,6 +46,8 @@ const COLLECTOR_LINGER_MS = 100;
  */
 export class StreamThread {
   readonly tasks = new Map<string, StreamTask>();
+  /** The sensors of this thread's tasks. */
+  readonly metrics: MetricsRegistry;
   readonly #topology: BuiltTopology;
   readonly #config: ResolvedStreamsConfig;
   readonly #clients: Clients;
@@ -80,6 +83,7 @@ export class StreamThread {
     partitionCounts: ReadonlyMap<string, number>;
     sourceChangelogTopics?: ReadonlyMap<string, string>;
     globalStores?: ReadonlyMap<string, StateStore>;
+    metrics?: MetricsRegistry;
     onRebalance: (phase: 'start' | 'end') => void;
     restoreListener: () => StateRestoreListener | null;
   }) {
@@ -93,6 +97,7 @@ export class StreamThread {
     for (const [t, n] of options.partitionCounts) this.#partitionCounts.set(t, n);
     this.#sourceChangelogTopics = options.sourceChangelogTopics ?? new Map();
     this.#globalStores = options.globalStores ?? new Map();
+    this.metrics = options.metrics ?? new MetricsRegistry(`${options.config.applicationId}-StreamThread-1`);
     this.#repartitionTopics = new Set(options.topology.subtopologies.flatMap((s) => s.repartitionTopics));
     this.#onRebalance = options.onRebalance;
     this.#restoreListener = options.restoreListener;
@@ -299,6 +304,7 @@ export class StreamThread {
         cacheMaxBytesPerStore: Math.floor(this.#config.cacheMaxBytes / Math.max(1, byTask.size * storesPerTask)),
         sourceChangelogTopics: this.#sourceChangelogTopics,
         globalStores: this.#globalStores,
+        metrics: this.metrics,
       });
       await this.#restore(task);
       task.initProcessors(this.#topology);

@@ -6,6 +6,7 @@
  */
 import type { Processor, ProcessorSupplier } from '../../src/processor/processor.js';
 import type { ProcessorContext } from '../../src/processor/processor-context.js';
+import { DroppedRecords } from './dropped-records.js';
 import type { Record } from '../../src/processor/record.js';
 import type { KeyValueStore } from '../../src/state/key-value-store.js';
 import type { WindowStore } from '../../src/state/window-store.js';
@@ -86,7 +87,11 @@ class KStreamKStreamJoinProcessor implements Processor<unknown, unknown, unknown
   readonly #beforeMs: number;
   readonly #afterMs: number;
   /** The records dropped: null value, null key in an inner join, or later than the window's grace. */
-  droppedRecords = 0;
+  readonly #dropped = new DroppedRecords('KSTREAM-JOIN');
+
+  get droppedRecords(): number {
+    return this.#dropped.count;
+  }
 
   constructor(private readonly s: StreamJoinSideSettings) {
     this.#beforeMs = s.isLeftSide ? s.windows.beforeMs : s.windows.afterMs;
@@ -95,6 +100,7 @@ class KStreamKStreamJoinProcessor implements Processor<unknown, unknown, unknown
 
   init(context: ProcessorContext<unknown, unknown>): void {
     this.#context = context;
+    this.#dropped.init(context);
     this.#otherStore = context.getStateStore<WindowStore<unknown, unknown>>(this.s.otherStoreName);
     if (this.s.outerStoreName !== null) this.#outerStore = context.getStateStore<OuterStore>(this.s.outerStoreName);
     this.#tracker = this.s.trackers.acquire(context.taskId);
@@ -107,7 +113,7 @@ class KStreamKStreamJoinProcessor implements Processor<unknown, unknown, unknown
   process(record: Record<unknown, unknown>): void {
     const { key, value } = record;
     if (value === null || value === undefined) {
-      this.droppedRecords++;
+      this.#dropped.record('null value', record.timestampMs);
       return;
     }
     const tracker = this.#tracker;
@@ -116,13 +122,13 @@ class KStreamKStreamJoinProcessor implements Processor<unknown, unknown, unknown
     if (key === null || key === undefined) {
       // KIP-962: an outer side keeps a keyless record as a non-joined result at once (it can never join).
       if (this.s.isOuter) this.#context.forward(record.withValue(this.s.joiner(value, null)));
-      else this.droppedRecords++;
+      else this.#dropped.record('null key', timestampMs);
       return;
     }
     const { graceMs } = this.s.windows;
     if (timestampMs + this.#afterMs + graceMs < tracker.streamTimeMs) {
       // Its window closed more than the grace period ago: too late to join or to be reported as non-joined.
-      this.droppedRecords++;
+      this.#dropped.record('expired window', timestampMs, { streamTimeMs: tracker.streamTimeMs });
       return;
     }
     const outerStore = this.#outerStore;

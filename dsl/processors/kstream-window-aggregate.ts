@@ -11,6 +11,7 @@ import { timeWindow } from '../../src/state/windowed.js';
 import type { Windowed } from '../../src/state/windowed.js';
 import type { Change } from '../change.js';
 import type { Aggregator, Initializer } from '../functions.js';
+import { DroppedRecords } from './dropped-records.js';
 import type { TimeWindows } from '../windows/time-windows.js';
 
 /**
@@ -32,7 +33,11 @@ class KStreamWindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windo
   #context!: ProcessorContext<Windowed<K>, Change<VA>>;
   /** The largest timestamp this processor has seen (Kafka's per-processor observed stream time). */
   #observedStreamTimeMs = -1;
-  droppedRecords = 0;
+  readonly #dropped = new DroppedRecords('KSTREAM-AGGREGATE');
+
+  get droppedRecords(): number {
+    return this.#dropped.count;
+  }
 
   constructor(
     private readonly storeName: string,
@@ -48,6 +53,7 @@ class KStreamWindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windo
 
   init(context: ProcessorContext<Windowed<K>, Change<VA>>): void {
     this.#context = context;
+    this.#dropped.init(context);
     this.#store = context.getStateStore<TimestampedWindowStore<K, VA>>(this.storeName);
     if (this.emitsOnWindowClose) this.#recoverEmitProgress();
   }
@@ -92,7 +98,7 @@ class KStreamWindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windo
   process(record: Record<K, V>): void {
     const key = record.key;
     if (key === null || key === undefined || record.value === null || record.value === undefined) {
-      this.droppedRecords++;
+      this.#dropped.record('null key or value', record.timestampMs);
       return;
     }
     const timestampMs = record.timestampMs;
@@ -106,7 +112,7 @@ class KStreamWindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windo
       const endMs = startMs + sizeMs;
       // Kafka: a window is closed once `end + grace <= observed stream time`.
       if (endMs <= closeTimeMs) {
-        this.droppedRecords++;
+        this.#dropped.record('expired window', timestampMs, { windowStartMs: startMs, windowEndMs: endMs, closeTimeMs });
         continue;
       }
       const old = this.#store.fetch(key, startMs);

@@ -18,7 +18,9 @@ import type { ReadOnlyWindowStore } from '../../src/state/window-store.js';
 import type { ReadOnlySessionStore } from '../../src/state/session-store.js';
 import { RecordCollector } from '../record-collector.js';
 import { changelogTopics, planPartitions, resolvePatterns, runningTopology } from '../running-topology.js';
+import type { Metric } from '../../src/processor/streams-metrics.js';
 import { GlobalStateUpdater } from '../global-state-updater.js';
+import { MetricsRegistry } from '../metrics-registry.js';
 import { StreamTask } from '../stream-task.js';
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from '../streams-config.js';
 import { TestInputTopic, TestOutputTopic } from './test-topics.js';
@@ -58,6 +60,7 @@ export class TopologyTestDriver {
   readonly #positions = new Map<string, number>();
   readonly #requestedPartitions = new Map<string, number>();
   #global: GlobalStateUpdater | null = null;
+  readonly #metrics = new MetricsRegistry('test-driver');
   #isStarted = false;
   #isClosed = false;
 
@@ -204,7 +207,7 @@ export class TopologyTestDriver {
     for (const [t, n] of counts) if (!this.broker.hasTopic(t)) this.broker.createTopic(t, n);
     if (this.#topology.globalStores.length > 0) {
       for (const g of this.#topology.globalStores) if (!this.broker.hasTopic(g.topic)) this.broker.createTopic(g.topic, this.#requestedPartitions.get(g.topic) ?? 1);
-      this.#global = new GlobalStateUpdater({ topology: this.#topology, config: this.#config, clock: this.#clock, logger: this.#logger, stateDir: null });
+      this.#global = new GlobalStateUpdater({ topology: this.#topology, config: this.#config, clock: this.#clock, logger: this.#logger, stateDir: null, metrics: this.#metrics });
     }
     for (const c of changelogTopics(this.#topology, this.#config.applicationId, partitionsOf)) this.broker.createTopic(c.topic, c.numPartitions, c.configs);
     for (const s of subs) {
@@ -222,6 +225,7 @@ export class TopologyTestDriver {
           stateDir: null,
           inputPartitions: inputs,
           cacheMaxBytesPerStore: this.#config.cacheMaxBytes,
+          metrics: this.#metrics,
           ...(this.#global === null ? {} : { globalStores: this.#global.stores }),
         });
         task.initProcessors(this.#topology);
@@ -273,6 +277,19 @@ export class TopologyTestDriver {
         this.broker.appendSync(topic, partition, encodeBatch([{ key: m.key, value: m.value, timestampMs: m.timestampMs ?? this.#clock.nowMs(), headers: (m.headers ?? NO_HEADERS) as Headers }]), true);
       }
     }
+  }
+
+  /**
+   * The metrics of the driver's tasks now, as `KafkaStreams.metrics()` lists them (e.g. `dropped-records-total`
+   * per task).
+   *
+   * @example
+   * ```ts
+   * driver.metrics().find((m) => m.name === 'dropped-records-total')?.value; // 2
+   * ```
+   */
+  metrics(): Metric[] {
+    return this.#metrics.metrics();
   }
 
   #pumpGlobal(): void {

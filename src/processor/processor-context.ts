@@ -2,11 +2,13 @@
  * What a processor sees of the task running it: the {@link ProcessorContext} (forward, schedule, commit, stores,
  * metadata). Only interfaces: the runtime implements them, and tests may fake them.
  */
+import type { Logger } from 'pino';
 import type { StateStore } from '../state/state-store.js';
 import type { FixedKeyRecord } from './fixed-key-record.js';
 import type { Cancellable, PunctuationType, Punctuator } from './punctuation.js';
 import type { Record } from './record.js';
 import type { ProcessorRecordMetadata } from './record-context.js';
+import type { StreamsMetrics } from './streams-metrics.js';
 
 /**
  * The part of a processor's context that does not depend on what it forwards: identity, time, stores, punctuation
@@ -26,6 +28,10 @@ export interface ProcessingContext {
   readonly applicationId: string;
   /** The task running this processor, as Kafka Streams prints it: `<subtopology>_<partition>`, e.g. `0_3`. */
   readonly taskId: string;
+  /** The task's metrics: sensors listed by `KafkaStreams.metrics()` (e.g. the shared `dropped-records`). */
+  readonly metrics: StreamsMetrics;
+  /** The runtime's pino logger, bound to the application and task ids. */
+  readonly logger: Logger;
 
   /**
    * Where the input record behind the current call was read from, or `null` inside a punctuator (no input record).
