@@ -53,6 +53,7 @@ export type {
   ProcessorNodeDescription,
   SinkNodeDescription,
 } from './topology/topology-description.js';
+export type { Metric, Sensor, StreamsMetrics } from './processor/streams-metrics.js';
 export type { AutoOffsetReset } from './topology/topology-node.js';
 export { Record } from './processor/record.js';
 export type { FixedKeyRecord } from './processor/fixed-key-record.js';
