@@ -77,6 +77,9 @@ export class KafkaStreams {
   constructor(topology: Topology | BuiltTopology, config: StreamsConfig) {
     this.#userConfig = config;
     this.#config = resolveStreamsConfig(config, path.join(os.tmpdir(), 'tributary-streams'));
+    if (this.#config.processingGuarantee === 'exactly_once_v2') {
+      throw new StreamsError('INVALID_CONFIG', "processingGuarantee 'exactly_once_v2' needs transactions in the log, which are not in this build yet");
+    }
     const running = runningTopology(topology, { ...config, applicationId: this.#config.applicationId });
     this.#topology = running.built;
     this.#sourceChangelogTopics = running.sourceChangelogTopics;
@@ -239,6 +242,14 @@ export class KafkaStreams {
       this.#logger.info({ topic: t, partitions: n }, 'created a missing output/repartition topic');
     }
     for (const [t, n] of plan.topicPartitions) counts.set(t, n);
+    const dlq = this.#config.deadLetterQueueTopic;
+    if (dlq !== null && !existing.has(dlq)) {
+      await admin.createTopics([{ topic: dlq, numPartitions: 1 }]).catch((e: unknown) => {
+        if (!(e instanceof StreamsError && e.code === 'TOPIC_ALREADY_EXISTS')) throw e;
+      });
+      existing.add(dlq);
+      this.#logger.info({ topic: dlq }, 'created the dead-letter queue topic');
+    }
     for (const { topic, numPartitions: n, configs } of changelogTopics(this.#topology, this.#config.applicationId, plan.subtopologyPartitions)) {
       await admin.createTopics([{ topic, numPartitions: n, configs }]).catch(async (e: unknown) => {
         if (e instanceof StreamsError && e.code === 'TOPIC_ALREADY_EXISTS') {

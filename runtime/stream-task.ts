@@ -315,6 +315,7 @@ export class StreamTask {
         'deserialization',
         this.#logger,
       );
+      this.#deadLetter(raw, topic, partition, e);
       q.committable = raw.offset + 1;
       return;
     }
@@ -348,6 +349,7 @@ export class StreamTask {
         this.#logger,
       );
       // 'continue': that record is skipped and counts as processed.
+      this.#deadLetter(raw, topic, partition, e);
       q.committable = raw.offset + 1;
     } finally {
       this.#failedNode = null;
@@ -355,6 +357,28 @@ export class StreamTask {
   }
 
   #failedNode: string | null = null;
+
+  /**
+   * Sends a skipped input record, as read, to the dead-letter topic (if configured) with KIP-1034's headers: the
+   * error's class, message and stack, and where the record came from. Goes through the collector, so under
+   * exactly-once it commits with the transaction that commits the skip.
+   */
+  #deadLetter(raw: LogRecord, topic: string, partition: number, error: unknown): void {
+    const dlq = this.#config.deadLetterQueueTopic;
+    if (dlq === null) return;
+    const err = toError(error);
+    const h = (key: string, value: string): { key: string; value: Buffer } => ({ key, value: Buffer.from(value, 'utf8') });
+    const headers: Headers = [
+      ...raw.headers,
+      h('__streams.errors.exception', err instanceof StreamsError ? `StreamsError(${err.code})` : err.name),
+      h('__streams.errors.message', err.message),
+      h('__streams.errors.stacktrace', err.stack ?? ''),
+      h('__streams.errors.topic', topic),
+      h('__streams.errors.partition', String(partition)),
+      h('__streams.errors.offset', String(raw.offset)),
+    ];
+    this.#collector.send(dlq, raw.key === null ? null : Buffer.from(raw.key), raw.value === null ? null : Buffer.from(raw.value), raw.timestampMs, headers);
+  }
 
   #forward(from: RuntimeNode, record: Record<unknown, unknown>, childName?: string): void {
     if (childName !== undefined) {

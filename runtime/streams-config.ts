@@ -15,6 +15,9 @@ import type { DeserializationHandler, ProcessingHandler, ProductionHandler } fro
  * const config: StreamsConfig = { applicationId: 'word-count', stateDir: './state', commitIntervalMs: 1000 };
  * ```
  */
+/** Kafka Streams' processing guarantees (`processing.guarantee`). */
+export type ProcessingGuarantee = 'at_least_once' | 'exactly_once_v2';
+
 export interface StreamsConfig {
   /** Names the consumer group and prefixes internal topics (`<applicationId>-<store>-changelog`). Required. */
   readonly applicationId: string;
@@ -30,8 +33,13 @@ export interface StreamsConfig {
   readonly cacheMaxBytes?: number;
   /** How often records below the committed offset are deleted from repartition topics (default 30000 ms). */
   readonly repartitionPurgeIntervalMs?: number;
-  /** Only at-least-once for now; exactly-once comes with transactions. */
-  readonly processingGuarantee?: 'at_least_once';
+  /**
+   * 'at_least_once' (default): output and changelog records are written before the input offsets are committed, so
+   * after a crash some results may be written twice. 'exactly_once_v2': each commit writes output, changelog records
+   * and input offsets in one transaction, read back with `read_committed`; a crash neither loses nor duplicates.
+   * Under exactly-once the default `commitIntervalMs` is 100.
+   */
+  readonly processingGuarantee?: ProcessingGuarantee;
   readonly defaultKeySerde?: Serde<unknown>;
   /** Serde for values with none given (default `Serdes.MsgPack()`); keys default to `Serdes.ByteArray()`, as Kafka. */
   readonly defaultValueSerde?: Serde<unknown>;
@@ -44,6 +52,13 @@ export interface StreamsConfig {
   readonly deserializationExceptionHandler?: DeserializationHandler;
   readonly processingExceptionHandler?: ProcessingHandler;
   readonly productionExceptionHandler?: ProductionHandler;
+  /**
+   * Error routing. `deadLetterQueueTopic`: records a handler answered 'continue' for (deserialization or processing
+   * errors) are written there, raw key and value as read, with headers naming the source topic, partition, offset and
+   * the error (Kafka's KIP-1034 header names); under exactly-once inside the same transaction. Created (1 partition)
+   * at start if missing.
+   */
+  readonly errors?: { readonly deadLetterQueueTopic?: string };
   /** Where to start reading input topics without committed offsets (default 'earliest', as Kafka Streams). */
   readonly autoOffsetReset?: 'earliest' | 'latest';
   readonly sessionTimeoutMs?: number;
@@ -56,6 +71,8 @@ export interface StreamsConfig {
 export interface ResolvedStreamsConfig {
   readonly applicationId: string;
   readonly stateDir: string;
+  readonly processingGuarantee: ProcessingGuarantee;
+  readonly deadLetterQueueTopic: string | null;
   readonly commitIntervalMs: number;
   readonly repartitionPurgeIntervalMs: number;
   readonly cacheMaxBytes: number;
@@ -93,13 +110,22 @@ export function resolveStreamsConfig(config: StreamsConfig, defaultStateDir: str
     throw new StreamsError('INVALID_CONFIG', `applicationId must be 1..200 characters of [a-zA-Z0-9._-], got ${JSON.stringify(config.applicationId)}`);
   }
   const g = config.processingGuarantee ?? 'at_least_once';
-  if (g !== 'at_least_once') throw new StreamsError('INVALID_CONFIG', `processingGuarantee '${String(g)}' is not supported yet; use 'at_least_once'`);
+  if (g !== 'at_least_once' && g !== 'exactly_once_v2') {
+    throw new StreamsError('INVALID_CONFIG', `processingGuarantee must be 'at_least_once' or 'exactly_once_v2', got ${JSON.stringify(g)}`);
+  }
+  const dlq = config.errors?.deadLetterQueueTopic ?? null;
+  if (dlq !== null && (typeof dlq !== 'string' || !/^[a-zA-Z0-9._-]{1,249}$/.test(dlq))) {
+    throw new StreamsError('INVALID_CONFIG', `errors.deadLetterQueueTopic must be a topic name, got ${JSON.stringify(dlq)}`);
+  }
   const maxPollRecords = nonNegative('maxPollRecords', config.maxPollRecords, 1000);
   if (maxPollRecords < 1) throw new StreamsError('INVALID_CONFIG', 'maxPollRecords must be >= 1');
   return {
     applicationId: config.applicationId,
     stateDir: config.stateDir ?? defaultStateDir,
-    commitIntervalMs: nonNegative('commitIntervalMs', config.commitIntervalMs, 30_000),
+    processingGuarantee: g,
+    deadLetterQueueTopic: dlq,
+    // As Kafka Streams: 100 ms under exactly-once (a transaction per commit), 30 s otherwise.
+    commitIntervalMs: nonNegative('commitIntervalMs', config.commitIntervalMs, g === 'exactly_once_v2' ? 100 : 30_000),
     repartitionPurgeIntervalMs: nonNegative('repartitionPurgeIntervalMs', config.repartitionPurgeIntervalMs, 30_000),
     cacheMaxBytes: nonNegative('cacheMaxBytes', config.cacheMaxBytes, 10 * 1024 * 1024),
     defaultKeySerde: config.defaultKeySerde ?? (Serdes.ByteArray() as Serde<unknown>),
