@@ -1,9 +1,11 @@
 /**
  * The implementation of {@link SessionWindowedKStream}. Internal.
  */
+import { StreamsError } from '../src/errors.js';
 import type { Windowed } from '../src/state/windowed.js';
 import { erase, requireFunction } from './dsl-context.js';
 import type { HandleState } from './dsl-context.js';
+import { EmitStrategy } from './emit-strategy.js';
 import type { Aggregator, Initializer, Merger, Reducer } from './functions.js';
 import type { NodeId } from './graph/graph-node.js';
 import type { StoreSpec } from './graph/store-spec.js';
@@ -33,7 +35,13 @@ export class SessionWindowedKStreamImpl<K, V> implements SessionWindowedKStream<
     private readonly grouped: KGroupedStreamImpl<K, V>,
     private readonly state: HandleState<K, V>,
     private readonly windows: SessionWindows,
+    private readonly strategy: EmitStrategy = EmitStrategy.onWindowUpdate(),
   ) {}
+
+  emitStrategy(strategy: EmitStrategy): SessionWindowedKStream<K, V> {
+    if (!(strategy instanceof EmitStrategy)) throw new StreamsError('INVALID_CONFIG', 'emitStrategy needs EmitStrategy.onWindowClose() or onWindowUpdate()');
+    return new SessionWindowedKStreamImpl<K, V>(this.grouped, this.state, this.windows, strategy);
+  }
 
   count(first?: Named | Materialized<K, number>, second?: Materialized<K, number>): KTable<Windowed<K>, number> {
     return this.#add<number>('KSTREAM-AGGREGATE-', [first, second], longSerde(), COUNT.initializer, erase(COUNT.aggregator), erase(COUNT_MERGER));
@@ -84,6 +92,7 @@ export class SessionWindowedKStreamImpl<K, V> implements SessionWindowedKStream<
         merger: erase(merger),
         store,
         retentionMs,
+        emitsOnWindowClose: this.strategy.type === 'on-window-close',
       }),
     });
   }

@@ -2,6 +2,7 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { TopologyTestDriver } from '../runtime/testing/topology-test-driver.js';
 import { Serdes } from '../src/serdes/serdes.js';
+import { EmitStrategy } from './emit-strategy.js';
 import { longSerde } from './long-serde.js';
 import { Consumed } from './options/consumed.js';
 import { Materialized } from './options/materialized.js';
@@ -16,9 +17,9 @@ const KEY = WindowedSerdes.sessionWindowedSerdeFrom(STRING);
 
 type Out = [key: string, startMs: number, endMs: number, value: number | null, timestampMs: number];
 
-function run(windows: SessionWindows, input: readonly [string, number][], retentionMs?: number): Out[] {
+function run(windows: SessionWindows, input: readonly [string, number][], retentionMs?: number, strategy = EmitStrategy.onWindowUpdate()): Out[] {
   const builder = new StreamsBuilder();
-  const windowed = builder.stream('in', Consumed.with(STRING, NUMBER)).groupByKey().windowedBy(windows);
+  const windowed = builder.stream('in', Consumed.with(STRING, NUMBER)).groupByKey().windowedBy(windows).emitStrategy(strategy);
   (retentionMs === undefined ? windowed.count() : windowed.count(Materialized.as('sessions').withRetention(retentionMs)))
     .toStream().to('out', Produced.with(KEY, longSerde()));
   const driver = new TopologyTestDriver(builder.build());
@@ -92,5 +93,53 @@ describe('SessionWindowedKStream', () => {
       else live.set(`${key}@${start}-${end}`, value);
     }
     expect(live).toEqual(sessionize(gap, grace, input));
+  });
+  describe('with EmitStrategy.onWindowClose()', () => {
+    const onClose = EmitStrategy.onWindowClose();
+    const MINUTE = 60_000;
+    const m = (minutes: number): number => minutes * MINUTE;
+
+    // The developer guide's session example (gap 5 minutes; green@0, blue@2, green@6, then the out-of-order green@4
+    // and blue@5, and blue@11), with 5 minutes grace: only the three final sessions come out, none of the merged ones.
+    it('forwards only final sessions, by end, once stream time reaches end + gap + grace (developer guide example)', () => {
+      const input: [string, number][] = [['green', m(0)], ['blue', m(2)], ['green', m(6)], ['green', m(4)], ['blue', m(5)], ['blue', m(11)]];
+      const windows = SessionWindows.ofInactivityGapAndGrace(m(5), m(5));
+      expect(run(windows, input, undefined, onClose)).toEqual([]);
+      expect(run(windows, [...input, ['red', m(14)]], undefined, onClose)).toEqual([]);
+      expect(run(windows, [...input, ['red', m(15)]], undefined, onClose)).toEqual([['blue', m(2), m(5), 2, m(5)]]); // 5 + 5 + 5
+      expect(run(windows, [...input, ['red', m(30)]], undefined, onClose)).toEqual([
+        ['blue', m(2), m(5), 2, m(5)],
+        ['green', m(0), m(6), 3, m(6)],
+        ['blue', m(11), m(11), 1, m(11)],
+      ]);
+    });
+
+    it('does not change the topology: same processor and store names as without it', () => {
+      const described = (strategy: EmitStrategy): string => {
+        const builder = new StreamsBuilder();
+        builder.stream<string, string>('in').groupByKey().windowedBy(SessionWindows.ofInactivityGapWithNoGrace(5)).emitStrategy(strategy).count();
+        return builder.build().describe().toString();
+      };
+      expect(described(onClose)).toBe(described(EmitStrategy.onWindowUpdate()));
+    });
+
+    test.prop(
+      [fc.integer({ min: 1, max: 10 }), fc.integer({ min: 0, max: 10 }), fc.array(fc.tuple(fc.constantFrom('a', 'b'), fc.integer({ min: 0, max: 80 })), { maxLength: 30 })],
+      { numRuns: 30 },
+    )('forwards each session of the reference once, when stream time passes its end + gap + grace', (gap, grace, input) => {
+      // What the reference sessionization has closed after each record (a session merged away later stays closed).
+      const expected = new Map<string, number>();
+      let streamTime = -1;
+      input.forEach(([, t], i) => {
+        streamTime = Math.max(streamTime, t);
+        for (const [id, n] of sessionize(gap, grace, input.slice(0, i + 1))) {
+          if (Number(id.slice(id.lastIndexOf('-') + 1)) < streamTime - gap - grace) expected.set(id, n);
+        }
+      });
+      const out = run(SessionWindows.ofInactivityGapAndGrace(gap, grace), input, 1_000, onClose);
+      expect(new Map(out.map(([key, start, end, n]) => [`${key}@${start}-${end}`, n]))).toEqual(expected);
+      expect(out.length).toBe(expected.size);
+      for (const [, , end, , timestampMs] of out) expect(timestampMs).toBe(end);
+    });
   });
 });

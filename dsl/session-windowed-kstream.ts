@@ -3,6 +3,7 @@
  * `SessionWindowedKStream`).
  */
 import type { Windowed } from '../src/state/windowed.js';
+import type { EmitStrategy } from './emit-strategy.js';
 import type { Aggregator, Initializer, Merger, Reducer } from './functions.js';
 import type { KTable } from './ktable.js';
 import type { Materialized } from './options/materialized.js';
@@ -21,6 +22,24 @@ import type { Named } from './options/named.js';
  * ```
  */
 export interface SessionWindowedKStream<K, V> {
+  /**
+   * The same windowed stream with another emit strategy (Kafka Streams 3.3+): with `EmitStrategy.onWindowClose()`
+   * the aggregation forwards each final session exactly once, and neither updates nor tombstones of merged-away
+   * sessions. A session is final once stream time passes its end + gap + grace (Kafka's rule) or, if earlier, once
+   * the session store stops returning it (`end <= stream time - retention`; at the default retention, gap + grace,
+   * that is stream time >= end + gap + grace, when `suppress(untilWindowCloses)` would emit it). Final sessions are
+   * read from the aggregation's own store, timestamped with their end, ordered by end, start, then key bytes; records
+   * that would change one are dropped. As in Kafka, a late record within the gap of a forwarded session can merge it
+   * into a new, open session, which is forwarded in turn when it closes. After a restart, sessions forwarded before
+   * are not forwarded again. `onWindowUpdate()` (the default) forwards every change.
+   *
+   * @example
+   * ```ts
+   * grouped.windowedBy(SessionWindows.ofInactivityGapAndGrace(300_000, 60_000)).emitStrategy(EmitStrategy.onWindowClose()).count();
+   * ```
+   */
+  emitStrategy(strategy: EmitStrategy): SessionWindowedKStream<K, V>;
+
   /**
    * Counts the records per session (merged sessions' counts add up).
    *

@@ -39,9 +39,6 @@ export class TimeWindowedKStreamImpl<K, V> implements TimeWindowedKStream<K, V> 
 
   emitStrategy(strategy: EmitStrategy): TimeWindowedKStream<K, V> {
     if (!(strategy instanceof EmitStrategy)) throw new StreamsError('INVALID_CONFIG', 'emitStrategy needs EmitStrategy.onWindowClose() or onWindowUpdate()');
-    if (strategy.type === 'on-window-close' && this.windows.kind === 'sliding') {
-      throw new StreamsError('TOPOLOGY_INVALID', 'EmitStrategy.onWindowClose() is not supported for SlidingWindows yet; use suppress(Suppressed.untilWindowCloses(...))');
-    }
     return new TimeWindowedKStreamImpl<K, V>(this.grouped, this.state, this.windows, strategy);
   }
 

@@ -2,6 +2,7 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { TopologyTestDriver } from '../runtime/testing/topology-test-driver.js';
 import { Serdes } from '../src/serdes/serdes.js';
+import { EmitStrategy } from './emit-strategy.js';
 import { longSerde } from './long-serde.js';
 import { Consumed } from './options/consumed.js';
 import { Materialized } from './options/materialized.js';
@@ -16,9 +17,9 @@ const NUMBER = Serdes.Number();
 
 type Out = [key: string, startMs: number, endMs: number, value: number | null, timestampMs: number];
 
-function run(windows: TimeWindows | SlidingWindows, input: readonly [string, number][], reduce = false): Out[] {
+function run(windows: TimeWindows | SlidingWindows, input: readonly [string, number][], reduce = false, strategy = EmitStrategy.onWindowUpdate()): Out[] {
   const builder = new StreamsBuilder();
-  const windowed = builder.stream('in', Consumed.with(STRING, NUMBER)).groupByKey().windowedBy(windows);
+  const windowed = builder.stream('in', Consumed.with(STRING, NUMBER)).groupByKey().windowedBy(windows).emitStrategy(strategy);
   const table = reduce ? windowed.reduce((a, b) => a + b) : windowed.count();
   const size = windows.kind === 'time' ? windows.sizeMs : windows.timeDifferenceMs;
   table.toStream().to('out', Produced.with(WindowedSerdes.timeWindowedSerdeFrom(STRING, size), reduce ? NUMBER : longSerde()));
@@ -139,5 +140,59 @@ describe('TimeWindowedKStream over SlidingWindows', () => {
 
   it('drops records whose windows are all closed', () => {
     expect(run(SlidingWindows.ofTimeDifferenceAndGrace(10, 2), [['a', 30], ['a', 17]])).toEqual([['a', 20, 30, 1, 30]]);
+  });
+});
+
+describe('TimeWindowedKStream over SlidingWindows with EmitStrategy.onWindowClose()', () => {
+  const onClose = EmitStrategy.onWindowClose();
+
+  // The SlidingWindows Javadoc example (time difference 5000 ms: A@8000, A@9200, A@12400 make five windows), with a
+  // grace period so that all five stay open until B@24202 passes the last end + grace (14201 + 10000).
+  it('forwards each of the five windows of the SlidingWindows Javadoc once, with its final count, by start', () => {
+    const input: [string, number][] = [['A', 8000], ['A', 9200], ['A', 12400], ['B', 24_201]];
+    const windows = SlidingWindows.ofTimeDifferenceAndGrace(5000, 10_000);
+    expect(run(windows, input, false, onClose)).toEqual([
+      ['A', 3000, 8000, 1, 8000],
+      ['A', 4200, 9200, 2, 9200],
+      ['A', 7400, 12400, 3, 12400],
+      ['A', 8001, 13001, 2, 12400],
+    ]);
+    expect(run(windows, [...input, ['B', 24_202]], false, onClose).slice(4)).toEqual([['A', 9201, 14201, 1, 12400]]);
+  });
+
+  it('reduce: the final value of each window, nothing for windows still open', () => {
+    expect(run(SlidingWindows.ofTimeDifferenceWithNoGrace(10), [['a', 20], ['a', 25], ['a', 22], ['b', 40]], true, onClose)).toEqual([
+      // a@22 came too late for its left window [12,22] (stream time 25): it only joined [15,25] and [21,31].
+      ['a', 10, 20, 1, 20],
+      ['a', 15, 25, 3, 25],
+      ['a', 21, 31, 2, 25],
+      ['a', 23, 33, 1, 25],
+    ]);
+  });
+
+  it('does not change the topology: same processor and store names as without it', () => {
+    const described = (strategy: EmitStrategy): string => {
+      const builder = new StreamsBuilder();
+      builder.stream<string, string>('in').groupByKey().windowedBy(SlidingWindows.ofTimeDifferenceWithNoGrace(10)).emitStrategy(strategy).count();
+      return builder.build().describe().toString();
+    };
+    expect(described(onClose)).toBe(described(EmitStrategy.onWindowUpdate()));
+  });
+
+  test.prop(
+    [
+      fc.record({ diff: fc.integer({ min: 1, max: 15 }), grace: fc.integer({ min: 0, max: 10 }) }),
+      fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.integer({ min: 0, max: 100 })), { maxLength: 40 }),
+    ],
+    { numRuns: 30 },
+  )('the final results are the closed windows of the updating table, each once with its last value', ({ diff, grace }, input) => {
+    const windows = SlidingWindows.ofTimeDifferenceAndGrace(diff, grace);
+    const streamTime = Math.max(-1, ...input.map(([, t]) => t));
+    const table = new Map<string, number>();
+    for (const [key, start, end, value] of run(windows, input)) table.set(`${key}@${start}-${end}`, value!);
+    const closed = new Map([...table].filter(([id]) => Number(id.slice(id.lastIndexOf('-') + 1)) + grace < streamTime));
+    const finals = run(windows, input, false, onClose).map(([key, start, end, value]) => [`${key}@${start}-${end}`, value!] as const);
+    expect(new Map(finals)).toEqual(closed);
+    expect(finals.length).toBe(closed.size);
   });
 });

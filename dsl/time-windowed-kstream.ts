@@ -26,10 +26,14 @@ import type { Named } from './options/named.js';
  */
 export interface TimeWindowedKStream<K, V> {
   /**
-   * The same windowed stream with another emit strategy (Kafka Streams 3.3+): with `EmitStrategy.onWindowClose()`
-   * the aggregation forwards each window's final result exactly once, when stream time reaches the window's end plus
-   * grace, and nothing for open windows; `onWindowUpdate()` (the default) forwards every update. Time windows only
-   * for now: sliding windows throw `TOPOLOGY_INVALID`.
+   * The same windowed stream with another emit strategy (Kafka Streams 3.3+, KIP-825): with
+   * `EmitStrategy.onWindowClose()` the aggregation forwards each window's final result exactly once, when the window
+   * closes, and nothing for open windows; `onWindowUpdate()` (the default) forwards every update. A time window
+   * closes when stream time reaches its end plus grace; a sliding window, which includes its end, when stream time
+   * passes it (`end + grace < stream time`, the rule that drops records for it). Final results are read from the
+   * aggregation's own store (no second buffer or changelog, unlike `suppress`) and keep their window's largest record
+   * timestamp; sliding windows closing together come out by window start, then key bytes. After a restart, windows
+   * forwarded before are not forwarded again.
    *
    * @example
    * ```ts

@@ -215,7 +215,7 @@ export function compileGraph(graph: Graph, topology: Topology, options: CompileO
         const isTime = windows.kind === 'time';
         const supplier = isTime
           ? kstreamWindowAggregate(node.store.name, windows, node.initializer, node.aggregator, sendOld, node.emitsOnWindowClose)
-          : kstreamSlidingWindowAggregate(node.store.name, windows, node.initializer, node.aggregator, sendOld);
+          : kstreamSlidingWindowAggregate(node.store.name, windows, node.initializer, node.aggregator, sendOld, node.emitsOnWindowClose);
         topology.addProcessor(node.name, supplier, ...parents);
         const windowSizeMs = isTime ? windows.sizeMs : windows.timeDifferenceMs;
         addStore(node.store, node.name, node.store.isLoggingEnabled, { kind: 'window', retentionMs: node.retentionMs, windowSizeMs });
@@ -224,7 +224,16 @@ export function compileGraph(graph: Graph, topology: Topology, options: CompileO
       case 'session-aggregate':
         topology.addProcessor(
           node.name,
-          kstreamSessionWindowAggregate(node.store.name, node.windows, node.initializer, node.aggregator, node.merger, sendOld),
+          kstreamSessionWindowAggregate(
+            node.store.name,
+            node.windows,
+            node.initializer,
+            node.aggregator,
+            node.merger,
+            sendOld,
+            node.emitsOnWindowClose,
+            node.retentionMs,
+          ),
           ...parents,
         );
         addStore(node.store, node.name, node.store.isLoggingEnabled, { kind: 'session', retentionMs: node.retentionMs });

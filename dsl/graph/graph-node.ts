@@ -256,7 +256,7 @@ export interface WindowAggregateNode extends NodeBase {
   readonly aggregator: Aggregator<unknown, unknown, unknown>;
   readonly store: StoreSpec;
   readonly retentionMs: number;
-  /** `EmitStrategy.onWindowClose()`: forward each window's final aggregate once, when it closes, instead of every update. */
+  /** `EmitStrategy.onWindowClose()` (time and sliding windows): forward each window's final aggregate once, when it closes, instead of every update. */
   readonly emitsOnWindowClose: boolean;
 }
 
@@ -273,6 +273,8 @@ export interface SessionAggregateNode extends NodeBase {
   readonly merger: Merger<unknown, unknown>;
   readonly store: StoreSpec;
   readonly retentionMs: number;
+  /** `EmitStrategy.onWindowClose()`: forward each session's final aggregate once, when it closes, instead of every change. */
+  readonly emitsOnWindowClose: boolean;
 }
 
 /**

@@ -13,6 +13,7 @@ import type { Windowed } from '../../src/state/windowed.js';
 import type { Change } from '../change.js';
 import type { Aggregator, Initializer, Merger } from '../functions.js';
 import type { SessionWindows } from '../windows/session-windows.js';
+import { DroppedRecords } from './dropped-records.js';
 import type { DroppedRecordsMetric } from './kstream-window-aggregate.js';
 
 interface Session<K, VA> {
@@ -24,7 +25,7 @@ class KStreamSessionWindowAggregateProcessor<K, V, VA> implements Processor<K, V
   #store!: SessionStore<K, VA>;
   #context!: ProcessorContext<Windowed<K>, Change<VA>>;
   #observedStreamTimeMs = -1;
-  droppedRecords = 0;
+  readonly #dropped = new DroppedRecords('KSTREAM-AGGREGATE');
   /** On-window-close only: every session ending at or before this was forwarded (-1: none yet). */
   #emittedThroughEndMs = -1;
 
@@ -39,8 +40,13 @@ class KStreamSessionWindowAggregateProcessor<K, V, VA> implements Processor<K, V
     private readonly retentionMs: number,
   ) {}
 
+  get droppedRecords(): number {
+    return this.#dropped.count;
+  }
+
   init(context: ProcessorContext<Windowed<K>, Change<VA>>): void {
     this.#context = context;
+    this.#dropped.init(context);
     this.#store = context.getStateStore<SessionStore<K, VA>>(this.storeName);
     if (this.emitsOnWindowClose) this.#recoverEmitProgress();
   }
@@ -67,7 +73,8 @@ class KStreamSessionWindowAggregateProcessor<K, V, VA> implements Processor<K, V
    * The largest session end that is final at the current stream time: Kafka's rule, `end < stream time - grace -
    * gap` (the rule that drops records), or, if later, the store's expiry (`end <= stream time - retention`): the
    * store no longer returns such a session, so no record can merge with it any more. With the default retention
-   * (gap + grace) the second bound is one ms later than Kafka's; without it that session would never be forwarded.
+   * (gap + grace) that is one ms before Kafka's close (when suppress(untilWindowCloses) emits it too): the store
+   * expires sessions exactly, so under Kafka's rule alone such a session would never be forwarded.
    */
   #emitThroughEndMs(): number {
     const { inactivityGapMs, graceMs } = this.windows;
@@ -103,7 +110,7 @@ class KStreamSessionWindowAggregateProcessor<K, V, VA> implements Processor<K, V
   process(record: Record<K, V>): void {
     const key = record.key;
     if (key === null || key === undefined || record.value === null || record.value === undefined) {
-      this.droppedRecords++;
+      this.#dropped.record('null key or value', record.timestampMs);
       return;
     }
     const timestampMs = record.timestampMs;
@@ -130,7 +137,7 @@ class KStreamSessionWindowAggregateProcessor<K, V, VA> implements Processor<K, V
     }
     // On window close, a session already final (forwarded, or no longer returned by the store) cannot change either.
     if (endMs < closeTimeMs || (this.emitsOnWindowClose && endMs <= this.#emittedThroughEndMs)) {
-      this.droppedRecords++;
+      this.#dropped.record('expired window', timestampMs, { windowStartMs: startMs, windowEndMs: endMs, closeTimeMs });
       return;
     }
     if (merged !== null && (startMs !== timestampMs || endMs !== timestampMs)) {

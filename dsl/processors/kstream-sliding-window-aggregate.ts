@@ -15,6 +15,7 @@ import type { Windowed } from '../../src/state/windowed.js';
 import type { Change } from '../change.js';
 import type { Aggregator, Initializer } from '../functions.js';
 import type { SlidingWindows } from '../windows/sliding-windows.js';
+import { DroppedRecords } from './dropped-records.js';
 import type { DroppedRecordsMetric } from './kstream-window-aggregate.js';
 
 class KStreamSlidingWindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windowed<K>, Change<VA>>, DroppedRecordsMetric {
@@ -23,7 +24,7 @@ class KStreamSlidingWindowAggregateProcessor<K, V, VA> implements Processor<K, V
   #observedStreamTimeMs = -1;
   readonly #diff: number;
   readonly #graceMs: number;
-  droppedRecords = 0;
+  readonly #dropped = new DroppedRecords('KSTREAM-AGGREGATE');
   /** On-window-close only: every window ending at or before this was forwarded (-1: none yet). */
   #emittedThroughEndMs = -1;
   // Per-record scratch, kept on the instance so a record costs no closures.
@@ -45,8 +46,13 @@ class KStreamSlidingWindowAggregateProcessor<K, V, VA> implements Processor<K, V
     this.#graceMs = windows.graceMs;
   }
 
+  get droppedRecords(): number {
+    return this.#dropped.count;
+  }
+
   init(context: ProcessorContext<Windowed<K>, Change<VA>>): void {
     this.#context = context;
+    this.#dropped.init(context);
     this.#store = context.getStateStore<TimestampedWindowStore<K, VA>>(this.storeName);
     if (this.emitsOnWindowClose) this.#recoverEmitProgress();
   }
@@ -100,7 +106,7 @@ class KStreamSlidingWindowAggregateProcessor<K, V, VA> implements Processor<K, V
   process(record: Record<K, V>): void {
     const key = record.key;
     if (key === null || key === undefined || record.value === null || record.value === undefined) {
-      this.droppedRecords++;
+      this.#dropped.record('null key or value', record.timestampMs);
       return;
     }
     const t = record.timestampMs;
@@ -109,7 +115,7 @@ class KStreamSlidingWindowAggregateProcessor<K, V, VA> implements Processor<K, V
     if (this.emitsOnWindowClose) this.#forwardClosedWindows(record.headers);
     // Every window this record could touch (its left window ends at t, its right one at t + 1 + diff) is closed.
     if (t + 1 + this.#diff <= this.#closeTimeMs) {
-      this.droppedRecords++;
+      this.#dropped.record('expired window', t, { windowStartMs: t - this.#diff, windowEndMs: t, closeTimeMs: this.#closeTimeMs });
       return;
     }
     this.#key = key;
@@ -224,7 +230,7 @@ class KStreamSlidingWindowAggregateProcessor<K, V, VA> implements Processor<K, V
     const endMs = startMs + this.#diff;
     // Sliding windows include their end: current Kafka Streams keeps a window open while `end >= close time`.
     if (endMs < this.#closeTimeMs) {
-      this.droppedRecords++;
+      this.#dropped.record('expired window', this.#timestampMs, { windowStartMs: startMs, windowEndMs: endMs, closeTimeMs: this.#closeTimeMs });
       return;
     }
     const t = this.#timestampMs;
