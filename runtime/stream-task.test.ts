@@ -12,7 +12,7 @@ import { silentLogger } from '../src/util/logger.js';
 import { Stores } from '../state-stores/stores.js';
 import type { FailedRecordContext } from './exception-handlers.js';
 import { RecordCollector } from './record-collector.js';
-import { StreamTask } from './stream-task.js';
+import { StreamTask, decodePartitionTime } from './stream-task.js';
 import { resolveStreamsConfig, type StreamsConfig } from './streams-config.js';
 
 const S = Serdes.String();
@@ -139,12 +139,15 @@ describe('StreamTask', () => {
     task.addRecords('left', 0, [rec(7, 1, 'a'), rec(8, 2, 'b')]);
     task.addRecords('right', 0, [rec(40, 3, 'c')]);
     task.process(2);
-    expect(task.prepareCommit()).toEqual([{ topic: 'left', partition: 0, offset: 9 }]);
+    expect(task.prepareCommit()).toMatchObject([{ topic: 'left', partition: 0, offset: 9 }]);
     task.process(1);
-    expect(task.prepareCommit()).toEqual([
+    const committed = task.prepareCommit();
+    expect(committed).toMatchObject([
       { topic: 'left', partition: 0, offset: 9 },
       { topic: 'right', partition: 0, offset: 41 },
     ]);
+    // Each offset carries its partition's time (Kafka Streams' metadata format), restored when a task starts.
+    expect(committed.map((c) => decodePartitionTime(c.metadata))).toEqual([2, 3]);
   });
 
   it('sinks serialize into the record collector; the changelog gets the task partition', () => {
@@ -195,7 +198,7 @@ describe('StreamTask', () => {
     c.task.addRecords('input', 0, [good(0, 1n), rec(1, 1, poison), good(2, 3n)]);
     expect(c.task.process(10)).toBe(3);
     expect(c.log).toEqual(['1', '3']);
-    expect(c.task.prepareCommit()).toEqual([{ topic: 'input', partition: 0, offset: 3 }]);
+    expect(c.task.prepareCommit()).toMatchObject([{ topic: 'input', partition: 0, offset: 3 }]);
 
     const f = build(undefined); // default 'fail'
     f.task.addRecords('input', 0, [good(0, 1n), rec(1, 1, poison), good(2, 3n)]);
@@ -210,7 +213,7 @@ describe('StreamTask', () => {
     expect((error as Error).message).toContain('input-0@1');
     expect(f.log).toEqual(['1']);
     // Only the record fully processed before the poison may be committed.
-    expect(f.task.prepareCommit()).toEqual([{ topic: 'input', partition: 0, offset: 1 }]);
+    expect(f.task.prepareCommit()).toMatchObject([{ topic: 'input', partition: 0, offset: 1 }]);
 
     const custom = build((_e, ctx) => {
       seen.push(ctx);
@@ -241,7 +244,7 @@ describe('StreamTask', () => {
     expect(task.process(10)).toBe(3);
     expect(log).toEqual(['left@0:ok@1', 'left@1:bad@2', 'left@2:ok2@3']);
     expect(contexts).toEqual([{ topic: 'left', partition: 0, offset: 1, taskId: '0_0', nodeName: 'P' }]);
-    expect(task.prepareCommit()).toEqual([{ topic: 'left', partition: 0, offset: 3 }]);
+    expect(task.prepareCommit()).toMatchObject([{ topic: 'left', partition: 0, offset: 3 }]);
   });
 
   it('skips records with an invalid timestamp from the extractor, and gives the extractor the partition time', () => {
@@ -263,7 +266,7 @@ describe('StreamTask', () => {
     expect(log).toEqual(['100@100', '50@50', '70@70']);
     expect(partitionTimes).toEqual([-1, 100, 100, 100]);
     expect(task.streamTimeMs).toBe(100);
-    expect(task.prepareCommit()).toEqual([{ topic: 'input', partition: 0, offset: 4 }]);
+    expect(task.prepareCommit()).toMatchObject([{ topic: 'input', partition: 0, offset: 4 }]);
   });
 
   it('context.commit() requests a commit, which prepareCommit clears', () => {

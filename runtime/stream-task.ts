@@ -39,6 +39,8 @@ interface RuntimeNode {
 
 interface PartitionQueue {
   readonly tp: TopicPartition;
+  /** `topic\u0000partition`. */
+  readonly key: string;
   readonly source: RuntimeNode;
   records: readonly LogRecord[];
   head: number;
@@ -54,6 +56,32 @@ interface Schedule {
   readonly punctuator: Punctuator;
   nextMs: number;
   isCancelled: boolean;
+}
+
+/**
+ * Kafka Streams' committed-offset metadata for a partition's time: base64 of a version byte (1) and the time as a
+ * big-endian int64; empty when the partition has no time yet.
+ *
+ * @example
+ * ```ts
+ * decodePartitionTime(encodePartitionTime(1_700_000_000_000)); // 1700000000000
+ * ```
+ */
+export function encodePartitionTime(timeMs: number): string {
+  if (timeMs < 0) return '';
+  const b = Buffer.alloc(9);
+  b[0] = 1;
+  b.writeBigInt64BE(BigInt(timeMs), 1);
+  return b.toString('base64');
+}
+
+/** The partition time in committed-offset metadata written by {@link encodePartitionTime}, or null if none. */
+export function decodePartitionTime(metadata: string): number | null {
+  if (metadata === '') return null;
+  const b = Buffer.from(metadata, 'base64');
+  if (b.length < 9 || b[0] === undefined || b[0] < 1) return null;
+  const t = Number(b.readBigInt64BE(1));
+  return Number.isSafeInteger(t) && t >= 0 ? t : null;
 }
 
 /** A task's identity as Kafka Streams prints it: `<subtopology>_<partition>`. */
@@ -91,6 +119,7 @@ export class StreamTask {
   #ctxTimestampMs = -1;
   #ctxHeaders: Headers = NO_HEADERS;
   #streamTimeMs = -1;
+  #lagging: ReadonlySet<string> | null = null;
   #commitRequested = false;
   #idleSinceMs: number | null = null;
   #isClosed = false;
@@ -162,8 +191,9 @@ export class StreamTask {
     }
     for (const tp of options.inputPartitions) {
       const source = this.#sourceFor(topology, tp.topic);
-      const q: PartitionQueue = { tp, source, records: [], head: 0, partitionTimeMs: -1, committable: -1 };
-      this.#queues.set(`${tp.topic}\u0000${tp.partition}`, q);
+      const key = `${tp.topic}\u0000${tp.partition}`;
+      const q: PartitionQueue = { tp, key, source, records: [], head: 0, partitionTimeMs: -1, committable: -1 };
+      this.#queues.set(key, q);
       this.#queueList.push(q);
     }
     const builders = subtopology.storeNames.map((s) => topology.stores.get(s)!.builder);
@@ -228,6 +258,12 @@ export class StreamTask {
     };
   }
 
+  /** Records waiting in the queue of one input partition (0 for a partition the task does not read). */
+  queuedCount(topic: string, partition: number): number {
+    const q = this.#queues.get(`${topic}\u0000${partition}`);
+    return q === undefined ? 0 : q.records.length - q.head;
+  }
+
   /** Records waiting in this task's queues. */
   get bufferedCount(): number {
     let n = 0;
@@ -260,8 +296,12 @@ export class StreamTask {
   /**
    * Processes up to `maxRecords` queued records in timestamp order across partitions; returns how many. With some
    * partitions empty, waits up to `maxTaskIdleMs` (from the first time it saw them empty) before going on.
+   * `lagging` (keys `topic\u0000partition`) are input partitions known to hold records on the broker that are not
+   * queued yet: as Kafka Streams (KIP-695), with `maxTaskIdleMs` >= 0 the task never processes past such an empty
+   * partition (it would jump stream time ahead of records that exist); -1 disables that wait too.
    */
-  process(maxRecords: number): number {
+  process(maxRecords: number, lagging?: ReadonlySet<string>): number {
+    this.#lagging = lagging ?? null;
     let done = 0;
     while (done < maxRecords && !this.#isClosed) {
       const q = this.#nextQueue();
@@ -277,9 +317,12 @@ export class StreamTask {
     let best: PartitionQueue | null = null;
     let empty = 0;
     const queues = this.#queueList;
+    const lagging = this.#config.maxTaskIdleMs >= 0 ? this.#lagging : null;
     for (let i = 0; i < queues.length; i++) {
       const q = queues[i]!;
       if (q.head >= q.records.length) {
+        // Records exist for it on the broker: wait for the fetch rather than let stream time pass them.
+        if (lagging !== null && lagging.size > 0 && lagging.has(q.key)) return null;
         empty++;
         continue;
       }
@@ -485,12 +528,29 @@ export class StreamTask {
    * Flushes the task's stores (caches forward what they hold) so everything processed so far is in the collector;
    * returns the input offsets that may be committed once the collector's records are acknowledged.
    */
-  prepareCommit(): { topic: string; partition: number; offset: number }[] {
+  prepareCommit(): { topic: string; partition: number; offset: number; metadata: string }[] {
     this.stateManager.flush();
     this.#commitRequested = false;
-    const out: { topic: string; partition: number; offset: number }[] = [];
-    for (const q of this.#queues.values()) if (q.committable >= 0) out.push({ topic: q.tp.topic, partition: q.tp.partition, offset: q.committable });
+    const out: { topic: string; partition: number; offset: number; metadata: string }[] = [];
+    for (const q of this.#queues.values()) {
+      if (q.committable >= 0) out.push({ topic: q.tp.topic, partition: q.tp.partition, offset: q.committable, metadata: encodePartitionTime(q.partitionTimeMs) });
+    }
     return out;
+  }
+
+  /**
+   * Restores the partition times committed with the input offsets (and so the task's stream time), as Kafka Streams
+   * does when a task starts: windows closed before a restart stay closed, and a late record stays late.
+   */
+  initializeTime(committed: readonly ({ topic: string; partition: number; metadata: string } | null)[]): void {
+    for (const c of committed) {
+      if (c === null) continue;
+      const q = this.#queues.get(`${c.topic}\u0000${c.partition}`);
+      const t = decodePartitionTime(c.metadata);
+      if (q === undefined || t === null) continue;
+      if (t > q.partitionTimeMs) q.partitionTimeMs = t;
+      if (t > this.#streamTimeMs) this.#streamTimeMs = t;
+    }
   }
 
   /** Closes processors and stores. A clean close flushes first (the caller commits after). */

@@ -37,6 +37,8 @@ const COLLECTOR_FLUSH_RECORDS = 10_000;
  * them after `linger.ms` (100 ms in Kafka Streams).
  */
 const COLLECTOR_LINGER_MS = 100;
+/** Kafka Streams' buffered.records.per.partition: a partition with more queued records is paused. */
+const MAX_QUEUED_PER_PARTITION = 1_000;
 
 /**
  * The poll -> process -> commit loop of one application instance: one group consumer over every source topic,
@@ -70,6 +72,8 @@ export class StreamThread {
   #failure: StreamsError | null = null;
   #idle = false;
   #lastPurgeMs = 0;
+  /** Input partitions paused because their task queue is full. */
+  readonly #paused = new Set<string>();
   readonly #sourceChangelogTopics: ReadonlyMap<string, string>;
   readonly #globalStores: ReadonlyMap<string, StateStore>;
 
@@ -159,10 +163,19 @@ export class StreamThread {
         if (!this.#running) break;
         for (const b of polled.batches) {
           const task = this.#taskByPartition.get(topicPartitionKey(b.topic, b.partition));
-          if (task !== undefined) task.addRecords(b.topic, b.partition, b.records);
+          if (task === undefined) continue;
+          task.addRecords(b.topic, b.partition, b.records);
+          // As Kafka Streams (buffered.records.per.partition): stop fetching a partition whose queue is full, so the
+          // task's other partitions get fetched and it can keep choosing records in timestamp order.
+          if (task.queuedCount(b.topic, b.partition) > MAX_QUEUED_PER_PARTITION) {
+            consumer.pause([{ topic: b.topic, partition: b.partition }]);
+            this.#paused.add(topicPartitionKey(b.topic, b.partition));
+          }
         }
+        const lagging = this.#config.maxTaskIdleMs >= 0 ? await this.#laggingPartitions() : undefined;
         let processed = 0;
-        for (const task of this.tasks.values()) processed += task.process(Number.MAX_SAFE_INTEGER);
+        for (const task of this.tasks.values()) processed += task.process(Number.MAX_SAFE_INTEGER, lagging);
+        this.#resumeDrained(consumer);
         this.#idle = processed === 0;
         const now = this.#clock.nowMs();
         for (const task of this.tasks.values()) task.punctuateWallClock(now);
@@ -198,6 +211,50 @@ export class StreamThread {
     }
   }
 
+  /**
+   * Input partitions of multi-partition tasks that have records on the broker beyond the consumer's position (keys
+   * `topic\u0000partition`): a task must not process past them while their queue is empty (KIP-695).
+   */
+  async #laggingPartitions(): Promise<Set<string> | undefined> {
+    const tps: TopicPartition[] = [];
+    for (const task of this.tasks.values()) {
+      const inputs = task.inputPartitions;
+      if (inputs.length < 2) continue;
+      // Every input partition: a queue that is not empty now may run empty while the task processes.
+      for (const tp of inputs) tps.push(tp);
+    }
+    if (tps.length === 0) return undefined;
+    const ends = await this.#endOffsets(tps);
+    const out = new Set<string>();
+    for (let i = 0; i < tps.length; i++) {
+      const tp = tps[i]!;
+      if ((await this.#consumer!.position(tp)) < ends[i]!) out.add(`${tp.topic}\u0000${tp.partition}`);
+    }
+    return out;
+  }
+
+  async #endOffsets(tps: readonly TopicPartition[]): Promise<number[]> {
+    return (await this.#admin.listOffsets(tps.map((tp) => ({ topic: tp.topic, partition: tp.partition, spec: 'latest' as const })))).map((e) => e.offset);
+  }
+
+  #resumeDrained(consumer: Consumer): void {
+    if (this.#paused.size === 0) return;
+    const resume: TopicPartition[] = [];
+    for (const key of this.#paused) {
+      const task = this.#taskByPartition.get(key);
+      const tp = task?.inputPartitions.find((p) => topicPartitionKey(p.topic, p.partition) === key);
+      if (task === undefined || tp === undefined) {
+        this.#paused.delete(key);
+        continue;
+      }
+      if (task.queuedCount(tp.topic, tp.partition) <= MAX_QUEUED_PER_PARTITION / 2) {
+        resume.push(tp);
+        this.#paused.delete(key);
+      }
+    }
+    if (resume.length > 0) consumer.resume(resume);
+  }
+
   #shouldFlush(processed: number, nowMs: number): boolean {
     const size = this.#collector.size;
     return size >= COLLECTOR_FLUSH_RECORDS || (size > 0 && (processed === 0 || nowMs - this.#lastFlushMs >= COLLECTOR_LINGER_MS));
@@ -211,7 +268,7 @@ export class StreamThread {
 
   /** Flushes stores and output, commits input offsets, writes checkpoints and purges repartition topics. */
   async commit(): Promise<void> {
-    const offsets: { topic: string; partition: number; offset: number }[] = [];
+    const offsets: { topic: string; partition: number; offset: number; metadata: string }[] = [];
     for (const task of this.tasks.values()) offsets.push(...task.prepareCommit());
     await this.#flushCollector();
     if (offsets.length > 0) await this.#consumer!.commit(offsets);
@@ -306,6 +363,7 @@ export class StreamThread {
         globalStores: this.#globalStores,
         metrics: this.metrics,
       });
+      task.initializeTime(await this.#consumer!.committed(e.tps));
       await this.#restore(task);
       task.initProcessors(this.#topology);
       this.tasks.set(id, task);

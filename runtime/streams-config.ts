@@ -43,7 +43,11 @@ export interface StreamsConfig {
   readonly defaultKeySerde?: Serde<unknown>;
   /** Serde for values with none given (default `Serdes.MsgPack()`); keys default to `Serdes.ByteArray()`, as Kafka. */
   readonly defaultValueSerde?: Serde<unknown>;
-  /** How long a task with some empty input partitions waits before processing the others (default 0). */
+  /**
+   * How long a task with some empty input partitions waits for new data before processing the others (default 0).
+   * With 0 or more, a task never processes past an empty partition that has records on the broker not fetched yet
+   * (Kafka Streams' KIP-695), so backlogs are joined and merged in timestamp order; -1 does not wait at all.
+   */
   readonly maxTaskIdleMs?: number;
   /** Records one poll returns at most (default 1000). */
   readonly maxPollRecords?: number;
@@ -131,7 +135,7 @@ export function resolveStreamsConfig(config: StreamsConfig, defaultStateDir: str
     defaultKeySerde: config.defaultKeySerde ?? (Serdes.ByteArray() as Serde<unknown>),
     // MsgPack is the default value serde (DESIGN.md): any JS value round-trips; keys default to raw bytes as Kafka's.
     defaultValueSerde: config.defaultValueSerde ?? (Serdes.MsgPack() as Serde<unknown>),
-    maxTaskIdleMs: nonNegative('maxTaskIdleMs', config.maxTaskIdleMs, 0),
+    maxTaskIdleMs: config.maxTaskIdleMs === -1 ? -1 : nonNegative('maxTaskIdleMs', config.maxTaskIdleMs, 0),
     maxPollRecords,
     pollMs: nonNegative('pollMs', config.pollMs, 100),
     deserializationExceptionHandler: config.deserializationExceptionHandler ?? 'fail',

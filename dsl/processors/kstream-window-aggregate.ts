@@ -56,6 +56,10 @@ class KStreamWindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windo
     this.#dropped.init(context);
     this.#store = context.getStateStore<TimestampedWindowStore<K, VA>>(this.storeName);
     if (this.emitsOnWindowClose) this.#recoverEmitProgress();
+    // After a restart: the task's stream time restored from the committed partition times, so a window closed
+    // before the restart stays closed (a late record cannot produce a second, wrong final result).
+    const restored = context.currentStreamTimeMs();
+    if (restored > this.#observedStreamTimeMs) this.#observedStreamTimeMs = restored;
   }
 
   /**

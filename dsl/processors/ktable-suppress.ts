@@ -52,6 +52,10 @@ class KTableSuppressProcessor<K, V> implements Processor<K, Change<V>, K, Change
   init(context: ProcessorContext<K, Change<V>>): void {
     this.#context = context;
     this.#buffer = context.getStateStore<SuppressBuffer<K, V>>(this.storeName);
+    // After a restart: the task's stream time restored from the committed partition times, so a window closed
+    // before the restart stays closed (a late record cannot produce a second, wrong final result).
+    const restored = context.currentStreamTimeMs();
+    if (restored > this.#observedStreamTimeMs) this.#observedStreamTimeMs = restored;
   }
 
   process(record: Record<K, Change<V>>): void {
