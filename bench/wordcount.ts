@@ -17,6 +17,9 @@
  *
  *   npm run bench:wordcount        (BENCH_SCALE=0.1 for a quicker run; BENCH_ONLY=memory|sqlite for one store;
  *                                   BENCH_COMMIT_MS=1000 to override the default commit interval)
+ *   npm run bench:wordcount -- --guarantee exactly_once_v2
+ *                                  (each store at_least_once, then exactly_once_v2 with its defaults: commit interval
+ *                                   100 ms, one transaction per commit; prints the EOS/ALOS ratio. Goal: <= 15% lost)
  *
  * Reference (same corpus, this 2-core machine, broker on the same machine): Kafka Streams ~127 k words/s with
  * default settings, ~277 k tuned. Goal: 1 M words/s in memory, 500 k with SQLite.
@@ -24,7 +27,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Broker, KafkaStreams, Materialized, Serdes, StreamsBuilder, inProcessClients, silentLogger, type DslStoreType, type Topology } from '../src/index.js';
+import { Broker, KafkaStreams, Materialized, Serdes, StreamsBuilder, inProcessClients, silentLogger, type DslStoreType, type ProcessingGuarantee, type Topology } from '../src/index.js';
 import { longSerde } from '../dsl/long-serde.js';
 import { benchEnv } from './helpers/bench-env.js';
 import { checkCounts, corpusHeading, makeLines, mapBaseline, wordCountCorpus } from './helpers/corpus.js';
@@ -33,6 +36,13 @@ import { RssSampler } from './helpers/rss-sampler.js';
 import { committedToEnd, endOffsetSum, partitionsOf, produceLines, readCountStore, readLatest, waitFor } from './helpers/streams-run.js';
 
 const { scale: SCALE, only: ONLY, commitMs: COMMIT_MS } = benchEnv();
+/** `--guarantee exactly_once_v2`: also run under exactly-once and print its ratio to at_least_once (same corpus, same run). */
+const GUARANTEE = (() => {
+  const i = process.argv.indexOf('--guarantee');
+  const g = i < 0 ? 'at_least_once' : process.argv[i + 1];
+  if (g !== 'at_least_once' && g !== 'exactly_once_v2') throw new Error(`--guarantee must be at_least_once or exactly_once_v2, got ${String(g)}`);
+  return g;
+})();
 const CORPUS = wordCountCorpus(SCALE, 4, 9);
 const PARTITIONS = 4;
 const PRODUCE_BATCH = 1000;
@@ -69,8 +79,15 @@ interface RunResult {
   readonly peakRss: number;
 }
 
-async function run(dir: string, storeType: DslStoreType, expected: ReadonlyMap<string, number>, totalWords: number, lines: readonly string[]): Promise<RunResult> {
-  const applicationId = `wordcount-${storeType}`;
+async function run(
+  dir: string,
+  storeType: DslStoreType,
+  expected: ReadonlyMap<string, number>,
+  totalWords: number,
+  lines: readonly string[],
+  guarantee: ProcessingGuarantee,
+): Promise<RunResult> {
+  const applicationId = `wordcount-${storeType}-${guarantee === 'exactly_once_v2' ? 'eos' : 'alos'}`;
   const broker = await Broker.open({ dataDir: path.join(dir, applicationId, 'log'), logger: silentLogger() });
   try {
     const clients = inProcessClients(broker);
@@ -81,6 +98,7 @@ async function run(dir: string, storeType: DslStoreType, expected: ReadonlyMap<s
       stateDir: path.join(dir, applicationId, 'state'),
       defaultKeySerde: Serdes.String(),
       defaultValueSerde: Serdes.String(),
+      processingGuarantee: guarantee,
       ...(COMMIT_MS === undefined ? {} : { commitIntervalMs: COMMIT_MS }),
       logger: silentLogger(),
     });
@@ -146,14 +164,21 @@ async function main(): Promise<void> {
     console.log(`\n${corpusHeading(CORPUS, base.counts.size, PARTITIONS)}`);
     console.log(`${'plain Map count (baseline)'.padEnd(22)} ${fmt(base.wordsPerS)} words/s (${(base.seconds * 1000).toFixed(0)} ms; ${perWordUs(base.cpuSeconds)})`);
     const stores: DslStoreType[] = ONLY === '' ? ['in-memory', 'sqlite'] : ONLY === 'memory' ? ['in-memory'] : ['sqlite'];
+    const guarantees: ProcessingGuarantee[] = GUARANTEE === 'exactly_once_v2' ? ['at_least_once', 'exactly_once_v2'] : ['at_least_once'];
     for (const storeType of stores) {
-      const r = await run(dir, storeType, base.counts, totalWords, lines);
+      let alos = 0;
+      for (const guarantee of guarantees) {
+      const r = await run(dir, storeType, base.counts, totalWords, lines, guarantee);
       const committed = totalWords / r.committedS;
+      if (guarantee === 'at_least_once') alos = committed;
+      const label = guarantees.length === 1 ? `${storeType} store` : `${storeType} ${guarantee === 'at_least_once' ? 'ALOS' : 'EOS v2'}`;
+      const vsAlos = guarantee === 'exactly_once_v2' ? `, ${(committed / alos).toFixed(3)} of at_least_once (${(100 * (1 - committed / alos)).toFixed(1)}% lost)` : '';
       console.log(
-        `${`${storeType} store`.padEnd(22)} ${fmt(committed)} words/s committed (${r.committedS.toFixed(2)} s), ratio ${(committed / base.wordsPerS).toFixed(4)} of the Map; ` +
+        `${label.padEnd(22)} ${fmt(committed)} words/s committed (${r.committedS.toFixed(2)} s), ratio ${(committed / base.wordsPerS).toFixed(4)} of the Map${vsAlos}; ` +
           `${fmt(totalWords / r.processedS)} words/s processed (${r.processedS.toFixed(2)} s; producing took ${r.produceS.toFixed(2)} s); ` +
           `${perWordUs(r.cpuS)}${r.mainCpuS === null ? '' : ` (main thread ${((r.mainCpuS * 1e6) / totalWords).toFixed(2)})`}; event loop ${(100 * r.loopUtilization).toFixed(0)}% busy; peak RSS ${mib(r.peakRss)}`,
       );
+      }
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

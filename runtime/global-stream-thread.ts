@@ -81,11 +81,17 @@ export class GlobalStreamThread {
     }
     const partitions: TopicPartition[] = [];
     for (const d of await admin.describeTopics(topics)) for (const p of d.partitions) partitions.push({ topic: d.name, partition: p.partition });
-    const consumer = this.#clients.consumer({ clientId: `${this.#config.applicationId}-global-consumer`, autoOffsetReset: 'earliest', maxPollRecords: POLL_RECORDS });
+    const consumer = this.#clients.consumer({
+      clientId: `${this.#config.applicationId}-global-consumer`,
+      autoOffsetReset: 'earliest',
+      maxPollRecords: POLL_RECORDS,
+      isolationLevel: this.#config.processingGuarantee === 'exactly_once_v2' ? 'read_committed' : 'read_uncommitted',
+    });
     this.#consumer = consumer;
     consumer.assign(partitions);
     const earliest = await admin.listOffsets(partitions.map((tp) => ({ ...tp, spec: 'earliest' as const })));
-    const latest = await admin.listOffsets(partitions.map((tp) => ({ ...tp, spec: 'latest' as const })));
+    // The last stable offset under exactly-once (read_committed), the high watermark otherwise.
+    const latest = await consumer.endOffsets(partitions);
     const ends = new Map<string, number>();
     for (let i = 0; i < partitions.length; i++) {
       const tp = partitions[i]!;

@@ -165,7 +165,7 @@ describe('KafkaStreams lifecycle', () => {
     }
     expect(() => new KafkaStreams(t, { applicationId: 'ok', commitIntervalMs: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringContaining('commitIntervalMs') }) as Error);
     expect(() => new KafkaStreams(t, { applicationId: 'ok', maxPollRecords: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringContaining('maxPollRecords') }) as Error);
-    expect(() => new KafkaStreams(t, { applicationId: 'ok', processingGuarantee: 'exactly_once_v2' as 'at_least_once' })).toThrow(
+    expect(() => new KafkaStreams(t, { applicationId: 'ok', processingGuarantee: 'exactly_once' as 'at_least_once' })).toThrow(
       expect.objectContaining({ code: 'INVALID_CONFIG', message: expect.stringContaining('processingGuarantee') }) as Error,
     );
   });

@@ -77,9 +77,6 @@ export class KafkaStreams {
   constructor(topology: Topology | BuiltTopology, config: StreamsConfig) {
     this.#userConfig = config;
     this.#config = resolveStreamsConfig(config, path.join(os.tmpdir(), 'tributary-streams'));
-    if (this.#config.processingGuarantee === 'exactly_once_v2') {
-      throw new StreamsError('INVALID_CONFIG', "processingGuarantee 'exactly_once_v2' needs transactions in the log, which are not in this build yet");
-    }
     const running = runningTopology(topology, { ...config, applicationId: this.#config.applicationId });
     this.#topology = running.built;
     this.#sourceChangelogTopics = running.sourceChangelogTopics;
@@ -203,6 +200,7 @@ export class KafkaStreams {
         partitionCounts: counts,
         sourceChangelogTopics: this.#sourceChangelogTopics,
         metrics: this.#metrics,
+        transactionalId: `${this.#config.applicationId}-${processId(appDir)}-1`,
         ...(this.#globalThread === null ? {} : { globalStores: this.#globalThread.stores }),
         onRebalance: (phase) => this.#transition(phase === 'start' ? 'REBALANCING' : 'RUNNING'),
         restoreListener: () => this.#restoreListener,
@@ -340,10 +338,29 @@ export class KafkaStreams {
   }
 }
 
+/**
+ * This instance's process id (Kafka Streams' `processId`): a UUID kept in `<appDir>/kafka-streams-process-metadata`,
+ * so the instance keeps its transactional id across restarts of the same state directory.
+ */
+function processId(appDir: string): string {
+  const file = path.join(appDir, 'kafka-streams-process-metadata');
+  try {
+    const { processId: id } = JSON.parse(readFileSync(file, 'utf8')) as { processId?: unknown };
+    if (typeof id === 'string' && /^[0-9a-f-]{36}$/.test(id)) return id;
+  } catch {
+    // missing or unreadable: a new id
+  }
+  const id = randomUUID();
+  writeFileSync(`${file}.tmp`, JSON.stringify({ processId: id }));
+  renameSync(`${file}.tmp`, file);
+  return id;
+}
+
 function ensureDir(dir: string): string {
   // Local import keeps fs out of the hot modules' graph.
   mkdirSync(dir, { recursive: true });
   return dir;
 }
 
-import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';

@@ -163,6 +163,7 @@ export class StreamTask {
       logger: this.#logger,
       recordTimestampMs: () => this.#ctxTimestampMs,
       ...(options.sourceChangelogTopics === undefined ? {} : { sourceChangelogTopics: options.sourceChangelogTopics }),
+      wipeUnlessCheckpointed: options.config.processingGuarantee === 'exactly_once_v2',
     });
     for (const name of subtopology.nodeNames) {
       const n = topology.nodes.get(name)!;

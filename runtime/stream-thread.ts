@@ -39,6 +39,8 @@ const COLLECTOR_FLUSH_RECORDS = 10_000;
 const COLLECTOR_LINGER_MS = 100;
 /** Kafka Streams' buffered.records.per.partition: a partition with more queued records is paused. */
 const MAX_QUEUED_PER_PARTITION = 1_000;
+/** Kafka Streams' transaction.timeout.ms under exactly-once: a dead instance's transaction aborts after this. */
+const EOS_TRANSACTION_TIMEOUT_MS = 10_000;
 
 /**
  * The poll -> process -> commit loop of one application instance: one group consumer over every source topic,
@@ -72,6 +74,11 @@ export class StreamThread {
   #failure: StreamsError | null = null;
   #idle = false;
   #lastPurgeMs = 0;
+  readonly #eos: boolean;
+  readonly #transactionalId: string;
+  #inTransaction = false;
+  /** A send or commit of the open transaction failed: it can only be aborted. */
+  #transactionFailed = false;
   /** Input partitions paused because their task queue is full. */
   readonly #paused = new Set<string>();
   readonly #sourceChangelogTopics: ReadonlyMap<string, string>;
@@ -88,6 +95,8 @@ export class StreamThread {
     sourceChangelogTopics?: ReadonlyMap<string, string>;
     globalStores?: ReadonlyMap<string, StateStore>;
     metrics?: MetricsRegistry;
+    /** The transactional id under exactly-once (Kafka Streams: `<applicationId>-<processId>-<thread>`). */
+    transactionalId?: string;
     onRebalance: (phase: 'start' | 'end') => void;
     restoreListener: () => StateRestoreListener | null;
   }) {
@@ -101,6 +110,8 @@ export class StreamThread {
     for (const [t, n] of options.partitionCounts) this.#partitionCounts.set(t, n);
     this.#sourceChangelogTopics = options.sourceChangelogTopics ?? new Map();
     this.#globalStores = options.globalStores ?? new Map();
+    this.#eos = options.config.processingGuarantee === 'exactly_once_v2';
+    this.#transactionalId = options.transactionalId ?? `${options.config.applicationId}-1`;
     this.metrics = options.metrics ?? new MetricsRegistry(`${options.config.applicationId}-StreamThread-1`);
     this.#repartitionTopics = new Set(options.topology.subtopologies.flatMap((s) => s.repartitionTopics));
     this.#onRebalance = options.onRebalance;
@@ -115,8 +126,14 @@ export class StreamThread {
   /** Starts the loop; `done` resolves when it stops (after close, or after a failure). */
   start(): Promise<void> {
     const sourceTopics = [...new Set(this.#topology.subtopologies.flatMap((s) => s.sourceTopics))];
-    this.#producer = this.#clients.producer({ clientId: `${this.#config.applicationId}-producer` });
+    this.#producer = this.#clients.producer({
+      clientId: `${this.#config.applicationId}-producer`,
+      // Exactly-once v2: one transactional producer per instance; its id survives restarts of the same state
+      // directory, so a restarted instance fences its dead predecessor and aborts what it left open at once.
+      ...(this.#eos ? { transactionalId: this.#transactionalId, transactionTimeoutMs: EOS_TRANSACTION_TIMEOUT_MS } : {}),
+    });
     this.#consumer = this.#clients.consumer({
+      isolationLevel: this.#eos ? 'read_committed' : 'read_uncommitted',
       groupId: this.#config.applicationId,
       clientId: `${this.#config.applicationId}-consumer`,
       autoOffsetReset: this.#config.autoOffsetReset,
@@ -141,6 +158,7 @@ export class StreamThread {
         // The new owners restore from the changelog; output of the lost tasks not yet sent must not follow them
         // there (it could overwrite a newer owner's changelog with stale values). Partitions are lost all at once.
         this.#collector.drain(new Map());
+        await this.#abortTransaction();
         this.#closeTasksFor(partitions, false);
       },
     });
@@ -154,6 +172,7 @@ export class StreamThread {
   async #run(): Promise<void> {
     const consumer = this.#consumer!;
     try {
+      if (this.#eos) await this.#producer!.initTransactions();
       while (this.#running) {
         // Records still buffered (a task waiting out maxTaskIdleMs for its empty partitions) must not make the loop
         // spin: then poll waits a little for the missing partitions' data.
@@ -190,7 +209,7 @@ export class StreamThread {
       // committed (its own offset is not). A processor that threw may have half-written stores and output: then
       // the tasks are closed dirty and nothing after the last commit is committed (never half a record).
       let committed = false;
-      if (this.#failure.code === 'SERDE_FAILED') {
+      if (this.#failure.code === 'SERDE_FAILED' && !this.#transactionFailed) {
         try {
           await this.commit();
           committed = true;
@@ -202,6 +221,7 @@ export class StreamThread {
         { err: this.#failure },
         committed ? 'stream thread stopped on a record it cannot read; everything before it is committed' : 'stream thread stopped on an error; nothing after the last commit is committed',
       );
+      if (!committed) await this.#abortTransaction();
       for (const task of this.tasks.values()) task.close();
       this.tasks.clear();
       this.#taskByPartition.clear();
@@ -234,7 +254,8 @@ export class StreamThread {
   }
 
   async #endOffsets(tps: readonly TopicPartition[]): Promise<number[]> {
-    return (await this.#admin.listOffsets(tps.map((tp) => ({ topic: tp.topic, partition: tp.partition, spec: 'latest' as const })))).map((e) => e.offset);
+    // The last stable offset under read_committed: records of an open transaction cannot be fetched yet.
+    return (await this.#consumer!.endOffsets(tps)).map((e) => e.offset);
   }
 
   #resumeDrained(consumer: Consumer): void {
@@ -267,13 +288,28 @@ export class StreamThread {
   }
 
   /** Flushes stores and output, commits input offsets, writes checkpoints and purges repartition topics. */
-  async commit(): Promise<void> {
+  async commit(options: { checkpoint?: boolean } = {}): Promise<void> {
     const offsets: { topic: string; partition: number; offset: number; metadata: string }[] = [];
     for (const task of this.tasks.values()) offsets.push(...task.prepareCommit());
     await this.#flushCollector();
-    if (offsets.length > 0) await this.#consumer!.commit(offsets);
+    if (this.#eos) {
+      // Output, changelog records and input offsets commit together, or not at all.
+      if (offsets.length > 0 || this.#inTransaction) {
+        try {
+          this.#beginTransaction();
+          if (offsets.length > 0) await this.#producer!.sendOffsetsToTransaction(offsets, this.#consumer!.groupMetadata()!);
+          await this.#producer!.commitTransaction();
+          this.#inTransaction = false;
+        } catch (e: unknown) {
+          this.#transactionFailed = true;
+          throw e;
+        }
+      }
+    } else if (offsets.length > 0) await this.#consumer!.commit(offsets);
     this.#lastCommitMs = this.#clock.nowMs();
-    await this.#writeCheckpoints(offsets);
+    // Under exactly-once a checkpoint is written only when tasks close cleanly: while they run, a persistent store may
+    // hold writes of a transaction that never commits, and without a checkpoint it is rebuilt from the changelog.
+    if (!this.#eos || options.checkpoint === true) await this.#writeCheckpoints(offsets);
     const now = this.#clock.nowMs();
     if (now - this.#lastPurgeMs < this.#config.repartitionPurgeIntervalMs) return;
     this.#lastPurgeMs = now;
@@ -284,6 +320,20 @@ export class StreamThread {
     }
   }
 
+  #beginTransaction(): void {
+    if (this.#inTransaction) return;
+    this.#producer!.beginTransaction();
+    this.#inTransaction = true;
+  }
+
+  /** Aborts the open transaction, if any (best effort: a fenced or failed producer cannot). */
+  async #abortTransaction(): Promise<void> {
+    if (!this.#eos || !this.#inTransaction) return;
+    this.#inTransaction = false;
+    this.#collector.drain(new Map());
+    await this.#producer!.abortTransaction().catch((e: unknown) => this.#logger.warn({ err: e }, 'aborting the transaction failed'));
+  }
+
   async #flushCollector(): Promise<void> {
     this.#lastFlushMs = this.#clock.nowMs();
     if (this.#collector.size === 0) return;
@@ -292,6 +342,17 @@ export class StreamThread {
       for (const d of await this.#admin.describeTopics(missing)) this.#partitionCounts.set(d.name, d.partitions.length);
     }
     const batches = this.#collector.drain(this.#partitionCounts);
+    if (this.#eos) {
+      // A failed send dooms the transaction (it can only abort): the production handler cannot skip records here.
+      this.#beginTransaction();
+      try {
+        await this.#producer!.sendBatch(batches);
+      } catch (e: unknown) {
+        this.#transactionFailed = true;
+        throw e;
+      }
+      return;
+    }
     try {
       await this.#producer!.sendBatch(batches);
     } catch (e: unknown) {
@@ -365,6 +426,8 @@ export class StreamThread {
       });
       task.initializeTime(await this.#consumer!.committed(e.tps));
       await this.#restore(task);
+      // Under exactly-once the stores now run ahead of any checkpoint: a crash from here on must rebuild them.
+      if (this.#eos) task.stateManager.deleteCheckpoint();
       task.initProcessors(this.#topology);
       this.tasks.set(id, task);
       for (const tp of e.tps) this.#taskByPartition.set(topicPartitionKey(tp.topic, tp.partition), task);
@@ -375,14 +438,16 @@ export class StreamThread {
   async #restore(task: StreamTask): Promise<void> {
     const changelogs = task.stateManager.changelogs();
     if (changelogs.length === 0) return;
-    const latest = await this.#admin.listOffsets(changelogs.map((c) => ({ topic: c.topic, partition: c.partition, spec: 'latest' as const })));
-    // A source-topic changelog is restored only up to the committed offset: what follows is processed normally.
-    const committed = await this.#consumer!.committed(changelogs.map((c) => ({ topic: c.topic, partition: c.partition })));
-    const ends = changelogs.map((c, i) => ({ offset: c.isSourceTopic ? (committed[i]?.offset ?? 0) : latest[i]!.offset }));
-    const starts = await this.#admin.listOffsets(changelogs.map((c) => ({ topic: c.topic, partition: c.partition, spec: 'earliest' as const })));
-    const listener = this.#restoreListener();
-    const restorer = this.#clients.consumer({ autoOffsetReset: 'earliest', maxPollRecords: 10_000 });
+    const tps = changelogs.map((c) => ({ topic: c.topic, partition: c.partition }));
+    // Under exactly-once only committed changelog records are restored (read_committed, up to the last stable offset).
+    const restorer = this.#clients.consumer({ autoOffsetReset: 'earliest', maxPollRecords: 10_000, isolationLevel: this.#eos ? 'read_committed' : 'read_uncommitted' });
     try {
+      const latest = this.#eos ? await restorer.endOffsets(tps) : await this.#admin.listOffsets(tps.map((tp) => ({ ...tp, spec: 'latest' as const })));
+      // A source-topic changelog is restored only up to the committed offset: what follows is processed normally.
+      const committed = await this.#consumer!.committed(tps);
+      const ends = changelogs.map((c, i) => ({ offset: c.isSourceTopic ? (committed[i]?.offset ?? 0) : latest[i]!.offset }));
+      const starts = await this.#admin.listOffsets(tps.map((tp) => ({ ...tp, spec: 'earliest' as const })));
+      const listener = this.#restoreListener();
       for (let i = 0; i < changelogs.length; i++) {
         const c = changelogs[i]!;
         const end = ends[i]!.offset;
@@ -431,7 +496,7 @@ export class StreamThread {
     }
     if (affected.size === 0) return;
     // Commit everything processed so far before giving the partitions away (eager rebalancing).
-    if (this.#failure === null) await this.commit();
+    if (this.#failure === null) await this.commit({ checkpoint: true });
     this.#closeTasksFor(partitions, true);
   }
 
@@ -453,7 +518,7 @@ export class StreamThread {
     if (this.#loop !== null) await this.#loop.catch(() => undefined);
     if (wasRunning && this.#failure === null) {
       try {
-        await this.commit();
+        await this.commit({ checkpoint: true });
       } catch (e: unknown) {
         this.#logger.error({ err: e }, 'final commit failed');
       }

@@ -42,6 +42,7 @@ export class TaskStateManager {
   readonly #registrations = new Map<string, Registration>();
   readonly #builders = new Map<string, StoreBuilder<StateStore>>();
   readonly #sourceChangelogTopics: ReadonlyMap<string, string>;
+  readonly #wipeUnlessCheckpointed: boolean;
   readonly stores = new Map<string, StateStore>();
   #recordTimestampMs: () => number;
 
@@ -54,7 +55,10 @@ export class TaskStateManager {
     logger: Logger;
     recordTimestampMs: () => number;
     sourceChangelogTopics?: ReadonlyMap<string, string>;
+    /** Exactly-once: a task directory without a checkpoint is wiped before the stores open. */
+    wipeUnlessCheckpointed?: boolean;
   }) {
+    this.#wipeUnlessCheckpointed = options.wipeUnlessCheckpointed ?? false;
     this.#sourceChangelogTopics = options.sourceChangelogTopics ?? new Map();
     this.#taskId = options.taskId;
     this.#partition = options.partition;
@@ -71,7 +75,14 @@ export class TaskStateManager {
 
   /** Builds and initialises every store of the task. `cacheMaxBytes` is this task's share for each store. */
   initStores(builders: readonly StoreBuilder<StateStore>[], cacheMaxBytes: number, appConfig: Readonly<Record<string, unknown>>): void {
-    if (this.#taskDir !== null) fs.mkdirSync(this.#taskDir, { recursive: true });
+    const dir = this.#taskDir;
+    if (dir !== null && this.#wipeUnlessCheckpointed && fs.existsSync(dir) && !fs.existsSync(path.join(dir, CHECKPOINT))) {
+      // Exactly-once: without a checkpoint the task did not close cleanly, and its persistent stores may hold writes
+      // of transactions that never committed. Not trusted: rebuilt from the (read_committed) changelog.
+      this.#logger.warn({ taskId: this.#taskId }, 'no checkpoint after an unclean shutdown under exactly-once; wiping the task state to restore it from the changelog');
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+    if (dir !== null) fs.mkdirSync(dir, { recursive: true });
     for (const builder of builders) {
       const store = builder.build();
       this.#builders.set(builder.name, builder);

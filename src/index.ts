@@ -87,7 +87,7 @@ export type { Window, TimeWindow, SessionWindow, Windowed } from './state/window
 /* Runtime */
 export { KafkaStreams } from '../runtime/kafka-streams.js';
 export type { KafkaStreamsState, StateListener } from '../runtime/kafka-streams.js';
-export type { StreamsConfig } from '../runtime/streams-config.js';
+export type { ProcessingGuarantee, StreamsConfig } from '../runtime/streams-config.js';
 export type { StateRestoreListener } from '../runtime/stream-thread.js';
 export { QueryableStoreTypes } from '../runtime/queryable-store-types.js';
 export type { QueryableStoreType } from '../runtime/queryable-store-types.js';
@@ -126,6 +126,7 @@ export type {
   OffsetToCommit,
   CommittedOffsetInfo,
   ConsumerGroupMetadata,
+  IsolationLevel,
 } from './client/consumer.js';
 export type { RebalanceListener } from './client/group-membership.js';
 export { RangeAssignor, RoundRobinAssignor, StickyAssignor } from './client/assignors.js';

@@ -14,6 +14,7 @@ import {
   type TopicPartition,
 } from '../../src/index.js';
 import { topicPartitionKey } from '../../src/record.js';
+import { decodeFetched } from '../../src/client/decode-fetched.js';
 
 /**
  * Resolves after `ms` milliseconds (benchmarks only: tests use a ManualClock).
@@ -82,7 +83,17 @@ export function committedToEnd(broker: Broker, groupId: string, partitions: read
   const committed = broker.groups.fetchOffsets(groupId, partitions);
   for (const tp of partitions) {
     const end = broker.listOffset(tp.topic, tp.partition, 'latest');
-    if ((committed.get(topicPartitionKey(tp.topic, tp.partition))?.offset ?? -1) < end) return false;
+    const at = committed.get(topicPartitionKey(tp.topic, tp.partition))?.offset ?? -1;
+    if (at >= end) continue;
+    if (at < 0) return false;
+    // Under exactly-once the log ends with transaction markers (control records), which no offset commit covers.
+    const log = broker.partitionLog(tp.topic, tp.partition);
+    for (let offset = at; offset < end; ) {
+      const r = log.read(offset, 1 << 20);
+      if (r.bytes.length === 0) break;
+      if (decodeFetched(tp.topic, tp.partition, r.bytes, offset, true).some((rec) => rec.offset >= at)) return false;
+      offset = r.nextOffset;
+    }
   }
   return true;
 }

@@ -5,13 +5,19 @@ import { StreamsError, toError } from '../errors.js';
 import { systemClock, type Clock } from '../util/clock.js';
 import { defaultLogger } from '../util/logger.js';
 import { systemTimers, type TimerHandle, type Timers } from '../util/timers.js';
+import type { TopicPartition } from '../record.js';
+import type { AbortedTransaction } from './aborted-transactions-index.js';
+import { encodeControlBatch, type ControlRecordType } from './control-batch.js';
 import { DirectoryLock } from './directory-lock.js';
 import { GroupCoordinator } from './group-coordinator.js';
 import { LogCleaner } from './log-cleaner.js';
+import { BATCH } from './log-segment.js';
 import { OffsetsTopic, CONSUMER_OFFSETS_TOPIC } from './offsets-topic.js';
 import { PartitionLog, type AppendInfo } from './partition-log.js';
 import { FileStorage, MemoryStorage, type Storage } from './storage.js';
 import { parseTopicConfig, validateTopicName, type TopicConfig, type TopicConfigInput } from './topic-config.js';
+import { TransactionCoordinator } from './transaction-coordinator.js';
+import { TransactionStateTopic } from './transaction-state-topic.js';
 
 /**
  * When appended bytes are made durable before the append is acknowledged.
@@ -48,7 +54,28 @@ export interface BrokerOptions {
   readonly groupInitialRebalanceDelayMs?: number;
   /** Kafka's group.min.session.timeout.ms (default 6000); lower it for tests that kill consumers. */
   readonly groupMinSessionTimeoutMs?: number;
+  /** Partitions of `__transaction_state`, created on first transactional use (Kafka: transaction.state.log.num.partitions). */
+  readonly transactionStateTopicPartitions?: number;
+  /** Kafka's transaction.max.timeout.ms: the largest timeout a transactional producer may ask for (default 900000). */
+  readonly transactionMaxTimeoutMs?: number;
+  /**
+   * Kafka's transaction.abort.timed.out.transaction.cleanup.interval.ms: how often transactions open longer than
+   * their timeout are aborted (default 10000; 0 disables the timer: runMaintenance also does it).
+   */
+  readonly transactionAbortTimedOutIntervalMs?: number;
 }
+
+/**
+ * Which records a fetch may return: every acknowledged one (`read_uncommitted`, up to the high watermark), or only
+ * those of committed transactions and plain producers (`read_committed`, up to the last stable offset, with the
+ * aborted transactions in range so the reader can skip them).
+ *
+ * @example
+ * ```ts
+ * await broker.fetch([{ topic: 'out', partition: 0, offset: 0 }], { isolationLevel: 'read_committed' });
+ * ```
+ */
+export type FetchIsolationLevel = 'read_uncommitted' | 'read_committed';
 
 /** A topic as the broker holds it. */
 export interface TopicInfo {
@@ -75,7 +102,11 @@ export interface FetchedPartition {
   readonly bytes: Buffer;
   readonly nextOffset: number;
   readonly highWatermark: number;
+  /** Offsets below it are in no open transaction (Kafka's LSO); the high watermark when none is open. */
+  readonly lastStableOffset: number;
   readonly logStartOffset: number;
+  /** read_committed only: transactions aborted in the fetched range (absent when none). */
+  readonly abortedTransactions?: readonly AbortedTransaction[];
   readonly error?: StreamsError;
 }
 
@@ -105,13 +136,15 @@ interface FetchWaiter {
 }
 
 const TOPIC_META_DIR = '__topics';
+const CONTROL_BIT = 0x20;
 const CLEAN_SHUTDOWN = '.clean-shutdown';
 const EMPTY = Buffer.alloc(0);
 
 /**
  * The included broker: a durable, partitioned log shaped like Kafka, embedded in the process. Topics have
- * partitions made of segment files holding Kafka record batches v2; offsets, high watermark and log start offset
- * follow Kafka; consumer groups and committed offsets (in `__consumer_offsets`) live here too. Reach it through the
+ * partitions made of segment files holding Kafka record batches v2; offsets, high watermark, last stable offset and
+ * log start offset follow Kafka; consumer groups and committed offsets (in `__consumer_offsets`) and the transaction
+ * coordinator (state in `__transaction_state`) live here too. Reach it through the
  * client seam (`inProcessClients(broker)`), never through its files.
  *
  * @example
@@ -131,6 +164,8 @@ export class Broker {
   readonly logger: Logger;
   readonly flush: FlushPolicy;
   readonly groups: GroupCoordinator;
+  /** The transaction coordinator (transactional producers reach it through the client seam). */
+  readonly transactions: TransactionCoordinator;
   readonly #defaults: TopicConfig;
   readonly #topics = new Map<string, Topic>();
   readonly #waiters = new Map<PartitionLog, Set<FetchWaiter>>();
@@ -138,6 +173,11 @@ export class Broker {
   #syncing: Promise<void> | null = null;
   #maintenanceTimer: TimerHandle | null = null;
   #flushTimer: TimerHandle | null = null;
+  #txnTimer: TimerHandle | null = null;
+  readonly #txnAbortIntervalMs: number;
+  readonly #txnState: TransactionStateTopic;
+  /** Completion of the transactions a crash left in Prepare*, started at open. */
+  #recovering: Promise<void> = Promise.resolve();
   readonly #maintenanceIntervalMs: number;
   readonly #cleaner: LogCleaner;
   readonly #offsets: OffsetsTopic;
@@ -165,6 +205,29 @@ export class Broker {
       ...(options.groupInitialRebalanceDelayMs === undefined ? {} : { initialRebalanceDelayMs: options.groupInitialRebalanceDelayMs }),
       ...(options.groupMinSessionTimeoutMs === undefined ? {} : { minSessionTimeoutMs: options.groupMinSessionTimeoutMs }),
     });
+    this.#txnAbortIntervalMs = options.transactionAbortTimedOutIntervalMs ?? 10_000;
+    this.#txnState = new TransactionStateTopic(this, options.transactionStateTopicPartitions ?? 8);
+    this.transactions = new TransactionCoordinator({
+      clock: this.clock,
+      logger: this.logger,
+      ...(options.transactionMaxTimeoutMs === undefined ? {} : { maxTimeoutMs: options.transactionMaxTimeoutMs }),
+      host: {
+        allocateProducerId: () => this.allocateProducerId(),
+        persist: (state) => {
+          this.#startTransactionTimer();
+          return this.#txnState.persist(state);
+        },
+        writeMarkers: async (type, producerId, producerEpoch, partitions) => {
+          await this.#writeMarkers(type, producerId, producerEpoch, partitions);
+        },
+        onTransactionCompleted: (producerId, isCommit) => this.groups.completeTransaction(producerId, isCommit),
+        offsetsPartitionFor: (groupId) => this.#offsets.partitionFor(groupId),
+        hasPartition: (topic, partition) => {
+          const t = this.#topics.get(topic);
+          return t !== undefined && Number.isInteger(partition) && partition >= 0 && partition < t.partitions.length;
+        },
+      },
+    });
   }
 
   /**
@@ -172,12 +235,15 @@ export class Broker {
    * reopened and, after an unclean shutdown, the tail of each log is validated and any torn or corrupt bytes cut.
    */
   static async open(options: BrokerOptions = {}): Promise<Broker> {
-    return Broker.openSync(options);
+    const broker = Broker.openSync(options);
+    await broker.#recovering;
+    return broker;
   }
 
   /**
    * {@link Broker.open} without the promise, for callers that cannot await (the TopologyTestDriver's constructor).
-   * Opening does no asynchronous I/O, so both behave the same.
+   * Opening does no asynchronous I/O, so both behave the same, except that transactions a crash left half-completed
+   * are finished in the background here (open waits for that).
    */
   static openSync(options: BrokerOptions = {}): Broker {
     const storage = options.storage ?? (options.dataDir === undefined ? new MemoryStorage() : new FileStorage());
@@ -188,11 +254,17 @@ export class Broker {
     try {
       broker.#load();
       broker.#offsets.open();
+      const states = broker.#txnState.load();
+      broker.transactions.load(states);
+      if (states.size > 0) broker.#startTransactionTimer();
     } catch (e: unknown) {
       lock?.release();
       throw e;
     }
     broker.#startTimers();
+    broker.#recovering = broker.transactions
+      .completePending()
+      .catch((e: unknown) => broker.logger.error({ err: toError(e) }, 'completing interrupted transactions failed; retried by the timeout check'));
     return broker;
   }
 
@@ -260,6 +332,32 @@ export class Broker {
       };
       this.#flushTimer = this.timers.setTimeout(tick, flush.intervalMs);
     }
+  }
+
+  /** The timed-out transaction check, started on first transactional use (a broker without transactions has no such timer). */
+  #startTransactionTimer(): void {
+    if (this.#txnTimer !== null || this.#txnAbortIntervalMs <= 0 || this.#closed) return;
+    const tick = (): void => {
+      this.transactions
+        .abortTimedOutTransactions()
+        .catch((e: unknown) => this.logger.error({ err: toError(e) }, 'aborting timed-out transactions failed'))
+        .finally(() => {
+          if (!this.#closed) this.#txnTimer = this.timers.setTimeout(tick, this.#txnAbortIntervalMs);
+        });
+    };
+    this.#txnTimer = this.timers.setTimeout(tick, this.#txnAbortIntervalMs);
+  }
+
+  /** Appends one transaction marker per partition (topics deleted meanwhile are skipped, as Kafka does). */
+  #writeMarkers(type: ControlRecordType, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[]): Promise<AppendInfo[]> {
+    const timestampMs = this.clock.nowMs();
+    const entries: ProduceEntry[] = [];
+    for (const tp of partitions) {
+      const t = this.#topics.get(tp.topic);
+      if (t === undefined || t.partitions[tp.partition] === undefined) continue;
+      entries.push({ ...tp, batch: encodeControlBatch(type, { producerId, producerEpoch, timestampMs, coordinatorEpoch: 0 }), isTrusted: true });
+    }
+    return this.#produce(entries, true);
   }
 
   #assertOpen(): void {
@@ -365,13 +463,27 @@ export class Broker {
 
   /**
    * Appends batches, one per entry, and resolves when all are acknowledged under the flush policy. Every entry is
-   * validated (topic, partition, size, CRC and grammar of the batch) before anything is written.
+   * validated (topic, partition, size, CRC and grammar of the batch) before anything is written; control batches
+   * (transaction markers) are refused with INVALID_RECORD: only the transaction coordinator writes them.
    */
   produce(entries: readonly ProduceEntry[]): Promise<AppendInfo[]> {
+    return this.#produce(entries, false);
+  }
+
+  #produce(entries: readonly ProduceEntry[], isCoordinator: boolean): Promise<AppendInfo[]> {
     try {
       this.#assertOpen();
       const logs = entries.map((e) => this.partitionLog(e.topic, e.partition));
-      for (let i = 0; i < entries.length; i++) logs[i]!.validate(entries[i]!.batch, entries[i]!.isTrusted !== true);
+      for (let i = 0; i < entries.length; i++) {
+        const batch = entries[i]!.batch;
+        logs[i]!.validate(batch, entries[i]!.isTrusted !== true);
+        if (!isCoordinator && batch.length > BATCH.attributes + 1 && (batch.readInt16BE(BATCH.attributes) & CONTROL_BIT) !== 0) {
+          throw new StreamsError('INVALID_RECORD', `control batches are written by the transaction coordinator only, not produced to ${entries[i]!.topic}`, {
+            topic: entries[i]!.topic,
+            partition: entries[i]!.partition,
+          });
+        }
+      }
       const infos: AppendInfo[] = [];
       // An idempotence check can still refuse an entry after earlier ones were written: those are acknowledged as
       // usual (so the high watermark never lags what is in the log), then the call fails.
@@ -486,11 +598,15 @@ export class Broker {
    * waits (without polling) until data arrives on any requested partition or `maxWaitMs` passes. Errors are per
    * partition (`error`), like Kafka's FetchResponse.
    */
-  fetch(requests: readonly FetchPartition[], options: { maxWaitMs?: number; minBytes?: number; maxBytes?: number } = {}): Promise<FetchedPartition[]> {
+  fetch(
+    requests: readonly FetchPartition[],
+    options: { maxWaitMs?: number; minBytes?: number; maxBytes?: number; isolationLevel?: FetchIsolationLevel } = {},
+  ): Promise<FetchedPartition[]> {
     if (this.#closed) return Promise.reject(new StreamsError('CLOSED', 'the broker is closed'));
     const maxWaitMs = options.maxWaitMs ?? 500;
     const minBytes = options.maxWaitMs === 0 ? 0 : (options.minBytes ?? 1);
-    const first = this.#readAll(requests, options.maxBytes ?? 52_428_800);
+    const isCommitted = options.isolationLevel === 'read_committed';
+    const first = this.#readAll(requests, options.maxBytes ?? 52_428_800, isCommitted);
     if (first.bytes >= minBytes || first.hasError || maxWaitMs <= 0) return Promise.resolve(first.results);
     return new Promise((resolve) => {
       const logs: PartitionLog[] = [];
@@ -503,13 +619,14 @@ export class Broker {
       const waiter: FetchWaiter = {
         fire: () => {
           if (settled) return;
-          const again = this.#closed ? first : this.#readAll(requests, options.maxBytes ?? 52_428_800);
+          // Woken by an advance of the high watermark, which is also what moves the LSO (a marker is appended).
+          const again = this.#closed ? first : this.#readAll(requests, options.maxBytes ?? 52_428_800, isCommitted);
           if (again.bytes >= minBytes || again.hasError || this.#closed) finish(again.results);
           else for (const log of logs) this.#addWaiter(log, waiter);
         },
       };
       const timer = this.timers.setTimeout(
-        () => finish(this.#closed ? first.results : this.#readAll(requests, options.maxBytes ?? 52_428_800).results),
+        () => finish(this.#closed ? first.results : this.#readAll(requests, options.maxBytes ?? 52_428_800, isCommitted).results),
         maxWaitMs,
         true,
       );
@@ -537,7 +654,7 @@ export class Broker {
     ws.add(w);
   }
 
-  #readAll(requests: readonly FetchPartition[], maxTotalBytes: number): { results: FetchedPartition[]; bytes: number; hasError: boolean } {
+  #readAll(requests: readonly FetchPartition[], maxTotalBytes: number, isCommitted: boolean): { results: FetchedPartition[]; bytes: number; hasError: boolean } {
     const results: FetchedPartition[] = [];
     let bytes = 0;
     let hasError = false;
@@ -545,21 +662,35 @@ export class Broker {
       try {
         const log = this.partitionLog(r.topic, r.partition);
         const budget = Math.max(0, Math.min(r.maxBytes ?? 1_048_576, maxTotalBytes - bytes));
-        const read = budget === 0 && bytes > 0 ? null : log.read(r.offset, Math.max(budget, 1));
+        const lastStableOffset = log.lastStableOffset;
+        const read = budget === 0 && bytes > 0 ? null : log.read(r.offset, Math.max(budget, 1), isCommitted ? lastStableOffset : log.highWatermark);
         const b = read?.bytes ?? EMPTY;
         bytes += b.length;
-        results.push({
+        const nextOffset = read?.nextOffset ?? r.offset;
+        const aborted = isCommitted && b.length > 0 ? log.abortedTransactions(r.offset, nextOffset) : null;
+        const result: FetchedPartition = {
           topic: r.topic,
           partition: r.partition,
           bytes: b,
-          nextOffset: read?.nextOffset ?? r.offset,
+          nextOffset,
           highWatermark: log.highWatermark,
+          lastStableOffset,
           logStartOffset: log.logStartOffset,
-        });
+        };
+        results.push(aborted === null || aborted.length === 0 ? result : { ...result, abortedTransactions: aborted });
       } catch (e: unknown) {
         if (!(e instanceof StreamsError)) throw e;
         hasError = true;
-        results.push({ topic: r.topic, partition: r.partition, bytes: EMPTY, nextOffset: r.offset, highWatermark: -1, logStartOffset: -1, error: e });
+        results.push({
+          topic: r.topic,
+          partition: r.partition,
+          bytes: EMPTY,
+          nextOffset: r.offset,
+          highWatermark: -1,
+          lastStableOffset: -1,
+          logStartOffset: -1,
+          error: e,
+        });
       }
     }
     return { results, bytes, hasError };
@@ -569,14 +700,22 @@ export class Broker {
 
   /**
    * Kafka's ListOffsets: `'earliest'` (log start offset), `'latest'` (high watermark), or a timestamp: the first
-   * offset whose record timestamp is >= it, or the high watermark when none is.
+   * offset whose record timestamp is >= it, or the high watermark when none is. Under `read_committed` the last
+   * stable offset takes the high watermark's place.
    */
-  listOffset(topic: string, partition: number, spec: 'earliest' | 'latest' | { readonly timestampMs: number }): number {
+  listOffset(
+    topic: string,
+    partition: number,
+    spec: 'earliest' | 'latest' | { readonly timestampMs: number },
+    isolationLevel: FetchIsolationLevel = 'read_uncommitted',
+  ): number {
     this.#assertOpen();
     const log = this.partitionLog(topic, partition);
     if (spec === 'earliest') return log.logStartOffset;
-    if (spec === 'latest') return log.highWatermark;
-    return log.offsetForTimestamp(spec.timestampMs) ?? log.highWatermark;
+    const end = isolationLevel === 'read_committed' ? log.lastStableOffset : log.highWatermark;
+    if (spec === 'latest') return end;
+    const o = log.offsetForTimestamp(spec.timestampMs);
+    return o === null || o >= end ? end : o;
   }
 
   /** Kafka's DeleteRecords: moves the log start offset to `beforeOffset`; returns the new low watermark. */
@@ -591,7 +730,8 @@ export class Broker {
    * Runs retention (time and size), `segment.ms` rolls and one round of compaction over every partition. Runs on
    * a timer (`maintenanceIntervalMs`); tests call it directly.
    */
-  async runMaintenance(): Promise<{ segmentsDeleted: number; partitionsCompacted: number }> {
+  async runMaintenance(): Promise<{ segmentsDeleted: number; partitionsCompacted: number; transactionsAborted: number }> {
+    const transactionsAborted = await this.transactions.abortTimedOutTransactions();
     let segmentsDeleted = 0;
     let partitionsCompacted = 0;
     const nowMs = this.clock.nowMs();
@@ -605,7 +745,7 @@ export class Broker {
         if (await this.#cleaner.clean(log, config, () => this.#closed || !this.#topics.has(t.info.name))) partitionsCompacted++;
       }
     }
-    return { segmentsDeleted, partitionsCompacted };
+    return { segmentsDeleted, partitionsCompacted, transactionsAborted };
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -620,6 +760,8 @@ export class Broker {
     this.#closed = true;
     if (this.#maintenanceTimer !== null) this.timers.clearTimeout(this.#maintenanceTimer);
     if (this.#flushTimer !== null) this.timers.clearTimeout(this.#flushTimer);
+    if (this.#txnTimer !== null) this.timers.clearTimeout(this.#txnTimer);
+    this.transactions.close();
     this.groups.close();
     for (const w of this.#closeHooks) w.fire();
     this.#closeHooks.clear();

@@ -13,6 +13,7 @@ import { topicPartitionKey } from '../record.js';
 import type { Clock } from '../util/clock.js';
 import type { Logger } from '../util/logger.js';
 import type { TimerHandle, Timers } from '../util/timers.js';
+import { PendingTransactionalOffsets } from './pending-transactional-offsets.js';
 
 /**
  * The lifecycle of a classic group, with Kafka's state names: Empty (no members, maybe offsets) -> PreparingRebalance
@@ -65,6 +66,8 @@ export interface OffsetStore {
   persist(groupId: string, commits: readonly CommittedOffset[]): Promise<void>;
   /** Persist the deletion of a group's offsets (tombstones); called by {@link GroupCoordinator.deleteGroup}. */
   deleteGroup?(groupId: string, partitions: readonly TopicPartition[]): Promise<void>;
+  /** Persist offsets as part of a producer's transaction (a transactional batch); needed by TxnOffsetCommit. */
+  persistTransactional?(groupId: string, commits: readonly CommittedOffset[], producerId: number, producerEpoch: number): Promise<void>;
 }
 
 /**
@@ -242,6 +245,22 @@ export interface OffsetCommitRequest {
 }
 
 /**
+ * Kafka's TxnOffsetCommitRequest: offsets committed inside producer `producerId`'s transaction, visible to the group
+ * only once the transaction commits. With a member and generation (KIP-447) they are checked as OffsetCommit
+ * checks them, so a producer working for a stale generation cannot commit; generation -1 skips the check.
+ *
+ * @example
+ * ```ts
+ * await gc.commitTransactionalOffsets({ groupId: 'app', producerId, producerEpoch, memberId, generationId,
+ *   offsets: [{ topic: 'orders', partition: 0, offset: 42 }] });
+ * ```
+ */
+export interface TxnOffsetCommitRequest extends OffsetCommitRequest {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+}
+
+/**
  * Kafka's DescribeGroups answer for one group; an unknown group is described as `Dead` with no members.
  *
  * @example
@@ -351,6 +370,7 @@ export class GroupCoordinator {
   readonly #minSessionMs: number;
   readonly #maxSessionMs: number;
   readonly #groups = new Map<string, Group>();
+  readonly #pendingTxn = new PendingTransactionalOffsets();
   #closed = false;
 
   constructor(options: GroupCoordinatorOptions) {
@@ -521,6 +541,78 @@ export class GroupCoordinator {
       const prev = group.offsets.get(key);
       if (prev === undefined || prev.seq < seq) group.offsets.set(key, { value: c, seq });
     }
+  }
+
+  /**
+   * Kafka's TxnOffsetCommit: validates the member and generation when given (KIP-447: `ILLEGAL_GENERATION`,
+   * `UNKNOWN_MEMBER_ID`), writes the offsets to the log as part of the producer's transaction, and keeps them
+   * pending until {@link completeTransaction}. The caller (the transaction coordinator's client) has added the
+   * group's offsets partition to the transaction first.
+   */
+  async commitTransactionalOffsets(req: TxnOffsetCommitRequest): Promise<void> {
+    this.#checkOpen();
+    const generationId = req.generationId ?? -1;
+    if (generationId >= 0) {
+      if (!this.#groups.has(req.groupId)) throw new StreamsError('ILLEGAL_GENERATION', `group ${req.groupId} has no generation ${generationId}`);
+      this.#validateMember(req.groupId, req.memberId ?? '', req.groupInstanceId, generationId);
+    }
+    const persist = this.#store.persistTransactional;
+    if (persist === undefined) throw new StreamsError('ILLEGAL_STATE', 'this offset store cannot write transactional offsets');
+    const now = this.#clock.nowMs();
+    const commits: CommittedOffset[] = [];
+    for (const o of req.offsets) {
+      if (!Number.isInteger(o.partition) || o.partition < 0) {
+        throw new StreamsError('UNKNOWN_TOPIC_OR_PARTITION', `cannot commit partition ${o.partition}`, { topic: o.topic, partition: o.partition });
+      }
+      const c: CommittedOffset = { topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata ?? '', commitTimestampMs: now };
+      commits.push(o.leaderEpoch === undefined ? c : { ...c, leaderEpoch: o.leaderEpoch });
+    }
+    if (commits.length === 0) return;
+    try {
+      await persist.call(this.#store, req.groupId, commits, req.producerId, req.producerEpoch);
+    } catch (e: unknown) {
+      if (e instanceof StreamsError) throw e;
+      throw new StreamsError('STORAGE_FAILED', `could not persist transactional offsets of group ${req.groupId}`, { cause: e });
+    }
+    this.#pendingTxn.add(req.producerId, req.groupId, commits.map((c) => [topicPartitionKey(c.topic, c.partition), c] as const));
+  }
+
+  /** Seeds pending transactional offsets read back from the log (an open transaction at broker open). */
+  loadPendingTransactionalOffsets(producerId: number, groupId: string, commits: readonly CommittedOffset[]): void {
+    this.#pendingTxn.add(producerId, groupId, commits.map((c) => [topicPartitionKey(c.topic, c.partition), c] as const));
+  }
+
+  /**
+   * The producer's transaction completed (its markers are written): its pending offsets become the groups'
+   * committed offsets (COMMIT) or are dropped (ABORT); stable reads waiting on them resume.
+   */
+  completeTransaction(producerId: number, isCommit: boolean): void {
+    const groups = this.#pendingTxn.take(producerId);
+    if (groups === undefined) return;
+    if (isCommit) {
+      for (const [groupId, offsets] of groups) {
+        const group = this.#getOrCreate(groupId);
+        const seq = group.commitSeq++;
+        for (const [key, c] of offsets) group.offsets.set(key, { value: c, seq });
+      }
+    }
+    this.#pendingTxn.notify();
+  }
+
+  /** Whether an open transaction holds an offset of the group for this partition (KIP-447: not stable yet). */
+  hasPendingTransactionalOffset(groupId: string, tp: TopicPartition): boolean {
+    return this.#pendingTxn.has(groupId, topicPartitionKey(tp.topic, tp.partition));
+  }
+
+  /**
+   * KIP-447's requireStable: null when no open transaction holds an offset of the group for these partitions,
+   * else a promise resolved when none does (its transaction committed, aborted or timed out).
+   */
+  whenOffsetsStable(groupId: string, partitions: readonly TopicPartition[]): Promise<void> | null {
+    return this.#pendingTxn.whenStable(
+      groupId,
+      partitions.map((tp) => topicPartitionKey(tp.topic, tp.partition)),
+    );
   }
 
   /**

@@ -583,3 +583,56 @@ describe('overlapping maintenance runs', () => {
     await broker.close();
   });
 });
+
+describe('compaction of transactional data', () => {
+  it('treats committed records like plain ones, removes aborted ones, keeps markers, and stops at the first open transaction', async () => {
+    const clock = new ManualClock(START_MS);
+    const broker = await Broker.open({ clock, logger: silentLogger(), maintenanceIntervalMs: 0, offsetsTopicPartitions: 1, transactionAbortTimedOutIntervalMs: 0 });
+    try {
+      broker.createTopic(TOPIC, 1, { 'cleanup.policy': 'compact', 'segment.bytes': 200, 'segment.ms': NEVER_ROLL_MS });
+      const tc = broker.transactions;
+      const { producerId, producerEpoch } = await tc.initProducerId('tx', 60_000);
+      let seq = 0;
+      const txSend = async (key: string, value: string): Promise<void> => {
+        await tc.addPartitionsToTxn('tx', producerId, producerEpoch, [{ topic: TOPIC, partition: 0 }]);
+        const batch = encodeBatch([{ key: Buffer.from(key), value: Buffer.from(value), timestampMs: START_MS }], { producerId, producerEpoch, baseSequence: seq++, isTransactional: true });
+        await broker.produce([{ topic: TOPIC, partition: 0, batch }]);
+      };
+      await append(broker, [{ key: 'a', value: 'a-plain' }, { key: 'b', value: 'b-plain' }], START_MS);
+      await txSend('a', 'a-aborted'); // must not make a-plain disappear
+      await tc.endTxn('tx', producerId, producerEpoch, false);
+      await txSend('b', 'b-committed'); // supersedes b-plain
+      await tc.endTxn('tx', producerId, producerEpoch, true);
+      await append(broker, [{ key: 'c', value: 'c-plain' }], START_MS);
+      await txSend('c', 'c-open'); // open: neither it nor anything after it is cleaned
+      await append(broker, [{ key: 'c', value: 'c-plain-2' }, { key: 'd', value: 'd-plain' }], START_MS);
+      await append(broker, [{ key: 'd', value: 'd-plain-2' }], START_MS);
+      const log = broker.partitionLog(TOPIC, 0);
+      expect(log.segments.length).toBeGreaterThan(4);
+      const values = (): (string | null)[] => readLog(broker).map((r) => r.value);
+
+      await broker.runMaintenance();
+      expect(values()).toEqual(['a-plain', 'b-committed', 'c-plain', 'c-open', 'c-plain-2', 'd-plain', 'd-plain-2']);
+      const markers = (): number => {
+        let n = 0;
+        for (let o = log.logStartOffset; o < log.highWatermark; ) {
+          const r = log.read(o, 1);
+          if (isControlBatch(r.bytes.readInt16BE(21))) n++;
+          o = r.nextOffset;
+        }
+        return n;
+      };
+      expect(markers()).toBe(2);
+
+      await tc.endTxn('tx', producerId, producerEpoch, false);
+      await append(broker, [{ key: 'e', value: 'e' }], START_MS); // roll past the marker
+      await append(broker, [{ key: 'e', value: 'e2' }], START_MS);
+      await broker.runMaintenance();
+      // Now the aborted c-open and everything superseded go; 'e' stays only if it is still in the active segment.
+      expect(values().filter((v) => v !== 'e')).toEqual(['a-plain', 'b-committed', 'c-plain-2', 'd-plain-2', 'e2']);
+      expect(markers()).toBe(3);
+    } finally {
+      await broker.close();
+    }
+  });
+});

@@ -45,6 +45,8 @@ interface CleanerState {
 
 /**
  * Compaction (`cleanup.policy=compact`): keeps the latest record per key in the closed segments, keeping offsets;
+ * records of committed transactions count like any others, those of aborted transactions are removed, transaction
+ * markers are kept, and nothing at or after the first open transaction (the first unstable offset) is cleaned;
  * tombstones survive `delete.retention.ms` after the cleaning that first sees them (their batches carry a delete
  * horizon, KIP-534) and are dropped after. Records younger than `min.compaction.lag.ms` and the active segment are
  * never touched. Cleaning is incremental: it yields to the event loop every megabyte, so appends and fetches go
@@ -89,12 +91,22 @@ export class LogCleaner {
     const lagLimit = nowMs - config['min.compaction.lag.ms'];
     const closed = log.segments.slice(0, -1);
     const cleanable: LogSegment[] = [];
+    // An open transaction may still abort: a record of it must not make an older value of its key disappear.
+    const unstable = log.producers.firstUnstableOffset;
     for (const s of closed) {
-      if (s.maxTimestamp > lagLimit) break;
+      if (s.maxTimestamp > lagLimit || s.nextOffset > unstable) break;
       cleanable.push(s);
     }
     if (cleanable.length === 0) return false;
     const end = cleanable[cleanable.length - 1]!.nextOffset;
+    const abortedRanges = new Map<number, [number, number][]>();
+    for (const a of log.abortedTransactions(cleanable[0]!.baseOffset, end)) {
+      let rs = abortedRanges.get(a.producerId);
+      if (rs === undefined) abortedRanges.set(a.producerId, (rs = []));
+      rs.push([a.firstOffset, a.lastOffset]);
+    }
+    const isAborted = (attributes: number, producerId: number, baseOffset: number): boolean =>
+      isTransactionalBatch(attributes) && abortedRanges.get(producerId)?.some(([first, last]) => first <= baseOffset && baseOffset <= last) === true;
     const prev = this.#state.get(log);
     if (prev !== undefined && prev.cleanedEnd >= end && nowMs < prev.nextHorizonMs) return false;
 
@@ -102,9 +114,9 @@ export class LogCleaner {
     const latest = new Map<string, number>();
     for (const seg of cleanable) {
       const ok = await this.#forEachBatch(log, seg, isCancelled, (buf, pos) => {
-        const attrs = buf.readInt16BE(pos + BATCH.attributes);
-        if (isControlBatch(attrs)) return;
-        for (const r of decodeRecords(buf, pos)) {
+        const header = readBatchHeader(buf, pos);
+        if (isControlBatch(header.attributes) || isAborted(header.attributes, header.producerId, header.baseOffset)) return;
+        for (const r of decodeRecords(buf, pos, header)) {
           if (r.key !== null) latest.set(r.key.toString('latin1'), r.offset);
         }
       });
@@ -124,9 +136,13 @@ export class LogCleaner {
       let stampsHorizon = false;
       const ok = await this.#forEachBatch(log, seg, isCancelled, (buf, pos) => {
         const header = readBatchHeader(buf, pos);
-        if (isControlBatch(header.attributes) || isTransactionalBatch(header.attributes)) {
-          // Transaction markers and transactional data are left to the transactions work; kept as they are.
+        if (isControlBatch(header.attributes)) {
+          // Markers stay: recovery replays them to know which transactions ended, and readers to end aborted ones.
           out.append(buf.subarray(pos, pos + 12 + header.batchLength));
+          return;
+        }
+        if (isAborted(header.attributes, header.producerId, header.baseOffset)) {
+          dropped += header.recordCount;
           return;
         }
         const horizon = hasDeleteHorizonMs(header.attributes) ? header.baseTimestamp : null;
@@ -156,6 +172,7 @@ export class LogCleaner {
             lastOffsetDelta: lastOffset - firstOffset,
             producerId: header.producerId,
             producerEpoch: header.producerEpoch,
+            isTransactional: isTransactionalBatch(header.attributes),
             baseSequence: header.baseSequence < 0 ? -1 : header.baseSequence + (firstOffset - header.baseOffset),
             partitionLeaderEpoch: header.partitionLeaderEpoch,
             ...(newHorizon === undefined ? {} : { deleteHorizonMs: newHorizon }),

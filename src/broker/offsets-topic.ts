@@ -1,8 +1,10 @@
 import { javaStringHashCode } from '../util/java-hash.js';
 import type { Broker } from './broker.js';
+import { decodeControlRecordType } from './control-batch.js';
 import type { CommittedOffset, OffsetStore } from './group-coordinator.js';
-import { decodeRecords, encodeBatch, isControlBatch, type RecordInput } from './record-batch.js';
+import { decodeRecords, encodeBatch, isControlBatch, isTransactionalBatch, type RecordInput } from './record-batch.js';
 import { BATCH } from './log-segment.js';
+import { readInt64BE } from './varint.js';
 
 /** The internal compacted topic holding committed consumer offsets, as in Kafka. */
 export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
@@ -12,7 +14,9 @@ export const CONSUMER_OFFSETS_TOPIC = '__consumer_offsets';
  * key `OffsetCommitKey` v1 = version int16 (1), group string, topic string, partition int32;
  * value `OffsetCommitValue` v3 = version int16 (3), offset int64, leaderEpoch int32, metadata string,
  * commitTimestamp int64. Strings are int16 length + UTF-8. A group's commits go to partition
- * `abs(javaHashCode(groupId)) % partitions`, as Kafka places them.
+ * `abs(javaHashCode(groupId)) % partitions`, as Kafka places them. Offsets committed inside a transaction are
+ * written as transactional batches of the producer; at replay they count only once their COMMIT marker is met, and
+ * those of a transaction still open at the end are handed to the group coordinator as pending.
  */
 export class OffsetsTopic implements OffsetStore {
   readonly #broker: Broker;
@@ -30,7 +34,14 @@ export class OffsetsTopic implements OffsetStore {
     if (!b.hasTopic(CONSUMER_OFFSETS_TOPIC)) {
       b.createTopic(CONSUMER_OFFSETS_TOPIC, this.#partitions, { 'cleanup.policy': 'compact', 'segment.bytes': 104_857_600 });
     }
-    const byGroup = new Map<string, Map<string, CommittedOffset | null>>();
+    type ByGroup = Map<string, Map<string, CommittedOffset | null>>;
+    const byGroup: ByGroup = new Map();
+    const pending = new Map<number, ByGroup>();
+    const put = (into: ByGroup, group: string, k: string, c: CommittedOffset | null): void => {
+      let g = into.get(group);
+      if (g === undefined) into.set(group, (g = new Map()));
+      g.set(k, c);
+    };
     const n = b.describeTopic(CONSUMER_OFFSETS_TOPIC).numPartitions;
     this.#partitions = n;
     for (let p = 0; p < n; p++) {
@@ -40,23 +51,38 @@ export class OffsetsTopic implements OffsetStore {
         const r = log.read(offset, 4 << 20);
         if (r.bytes.length === 0) break;
         for (let pos = 0; pos < r.bytes.length; pos += r.bytes.readInt32BE(pos + BATCH.length) + 12) {
-          if (isControlBatch(r.bytes.readInt16BE(pos + BATCH.attributes))) continue;
-          for (const rec of decodeRecords(r.bytes, pos)) {
+          const attrs = r.bytes.readInt16BE(pos + BATCH.attributes);
+          const pid = readInt64BE(r.bytes, pos + BATCH.producerId);
+          const records = decodeRecords(r.bytes, pos);
+          if (isControlBatch(attrs)) {
+            const txn = pending.get(pid);
+            pending.delete(pid);
+            if (txn !== undefined && decodeControlRecordType(records[0]?.key ?? null) === 'COMMIT') {
+              for (const [group, commits] of txn) for (const [k, c] of commits) put(byGroup, group, k, c);
+            }
+            continue;
+          }
+          let into = byGroup;
+          if (isTransactionalBatch(attrs)) {
+            into = pending.get(pid) ?? new Map();
+            pending.set(pid, into);
+          }
+          for (const rec of records) {
             if (rec.key === null) continue;
             const key = decodeKey(rec.key);
             if (key === null) continue;
-            let g = byGroup.get(key.group);
-            if (g === undefined) byGroup.set(key.group, (g = new Map()));
-            g.set(`${key.topic}\u0000${key.partition}`, rec.value === null ? null : decodeValue(key.topic, key.partition, rec.value));
+            put(into, key.group, `${key.topic}\u0000${key.partition}`, rec.value === null ? null : decodeValue(key.topic, key.partition, rec.value));
           }
         }
         offset = r.nextOffset;
       }
     }
+    const live = (commits: Map<string, CommittedOffset | null>): CommittedOffset[] => [...commits.values()].filter((c): c is CommittedOffset => c !== null);
     for (const [group, commits] of byGroup) {
-      const list = [...commits.values()].filter((c): c is CommittedOffset => c !== null);
+      const list = live(commits);
       if (list.length > 0) b.groups.loadOffsets(group, list);
     }
+    for (const [pid, txn] of pending) for (const [group, commits] of txn) b.groups.loadPendingTransactionalOffsets(pid, group, live(commits));
   }
 
   async persist(groupId: string, commits: readonly CommittedOffset[]): Promise<void> {
@@ -67,6 +93,14 @@ export class OffsetsTopic implements OffsetStore {
       timestampMs: c.commitTimestampMs,
     }));
     await this.#broker.produce([{ topic: CONSUMER_OFFSETS_TOPIC, partition: this.partitionFor(groupId), batch: encodeBatch(records) }]);
+  }
+
+  /** Writes offsets as a transactional batch of the producer (no sequence, as Kafka's coordinator writes them). */
+  async persistTransactional(groupId: string, commits: readonly CommittedOffset[], producerId: number, producerEpoch: number): Promise<void> {
+    if (commits.length === 0) return;
+    const records: RecordInput[] = commits.map((c) => ({ key: encodeKey(groupId, c.topic, c.partition), value: encodeValue(c), timestampMs: c.commitTimestampMs }));
+    const batch = encodeBatch(records, { producerId, producerEpoch, isTransactional: true });
+    await this.#broker.produce([{ topic: CONSUMER_OFFSETS_TOPIC, partition: this.partitionFor(groupId), batch, isTrusted: true }]);
   }
 
   partitionFor(groupId: string): number {

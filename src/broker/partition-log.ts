@@ -2,17 +2,22 @@ import * as path from 'node:path';
 import type { Logger } from 'pino';
 import { StreamsError } from '../errors.js';
 import type { Clock } from '../util/clock.js';
+import { AbortedTransactionsIndex, type AbortedTransaction } from './aborted-transactions-index.js';
+import { decodeControlRecordType } from './control-batch.js';
 import { BATCH, LogSegment, type SegmentRead } from './log-segment.js';
 import { readInt64BE } from './varint.js';
 import { finishInterruptedSwap } from './log-cleaner.js';
 import { ProducerStateManager, type ProducerStateSnapshot } from './producer-state.js';
-import { checkBatch, setBatchBaseOffset, setLogAppendTime } from './record-batch.js';
+import { checkBatch, decodeRecords, setBatchBaseOffset, setLogAppendTime } from './record-batch.js';
 import type { Storage } from './storage.js';
 import { isDeleteRetained, type TopicConfig } from './topic-config.js';
 
 const META_FILE = 'partition.meta';
 const PRODUCER_SNAPSHOT_FILE = 'producer-state.json';
 const MAX_RELATIVE_OFFSET = 0x7fffffff;
+/** Batch attribute bits: isTransactional (4) and isControl (5). */
+const TRANSACTIONAL_BIT = 0x10;
+const CONTROL_BIT = 0x20;
 
 /** The outcome of one append. */
 export interface AppendInfo {
@@ -52,8 +57,9 @@ export interface PartitionLogOptions {
 
 /**
  * One partition of a topic: an ordered list of segments, the offsets that bound it (log start offset, log end
- * offset, high watermark), idempotent-producer state, recovery, retention and record deletion. Single-threaded:
- * every method runs to completion on the event loop; durability (fsync) is driven by the broker.
+ * offset, high watermark, last stable offset), idempotent-producer state, open transactions and the aborted-
+ * transactions index, recovery, retention and record deletion. Single-threaded: every method runs to completion on
+ * the event loop; durability (fsync) is driven by the broker.
  */
 export class PartitionLog {
   readonly topic: string;
@@ -66,6 +72,7 @@ export class PartitionLog {
   #segments: LogSegment[] = [];
   readonly #unsynced = new Set<LogSegment>();
   readonly producers = new ProducerStateManager();
+  readonly #aborted: AbortedTransactionsIndex;
   logStartOffset = 0;
   /** Offsets below this are acknowledged and visible to consumers. */
   highWatermark = 0;
@@ -81,11 +88,29 @@ export class PartitionLog {
     this.#config = options.config;
     this.#clock = options.clock;
     this.#logger = options.logger;
+    this.#aborted = new AbortedTransactionsIndex(options.storage, options.dir);
     this.#open(options.wasCleanShutdown);
   }
 
   get logEndOffset(): number {
     return this.#active.nextOffset;
+  }
+
+  /**
+   * Kafka's last stable offset: offsets below it belong to no open transaction and are acknowledged, so a
+   * read_committed reader may read up to it. The high watermark when no transaction is open here.
+   */
+  get lastStableOffset(): number {
+    const f = this.producers.firstUnstableOffset;
+    return f < this.highWatermark ? f : this.highWatermark;
+  }
+
+  /**
+   * Aborted transactions a read_committed fetch of [fromOffset, upToOffset) must skip (see
+   * {@link AbortedTransactionsIndex.collect}); a shared empty array when none.
+   */
+  abortedTransactions(fromOffset: number, upToOffset: number): readonly AbortedTransaction[] {
+    return this.#aborted.collect(fromOffset, upToOffset);
   }
 
   get segments(): readonly LogSegment[] {
@@ -166,6 +191,11 @@ export class PartitionLog {
     this.#storage.writeFileAtomic(path.join(this.dir, META_FILE), Buffer.from(JSON.stringify(m)));
   }
 
+  /**
+   * Producer state and the aborted-transactions index: loaded as of the last snapshot (written at each roll and at
+   * close, after the data below it was synced), then rebuilt by replaying the batch headers after it. Index entries
+   * at or after the snapshot are dropped first, as the replay writes them again.
+   */
   #rebuildProducerState(): void {
     const raw = this.#storage.readFile(path.join(this.dir, PRODUCER_SNAPSHOT_FILE));
     let from = this.logStartOffset;
@@ -180,12 +210,46 @@ export class PartitionLog {
         this.producers.clear();
       }
     }
+    this.#aborted.load(this.#segments.map((s) => s.baseOffset), from);
     this.#forEachBatchHeader(from, (buf, p, base, last) => {
       const pid = readInt64BE(buf, p + BATCH.producerId);
       if (pid < 0) return;
       const seq = buf.readInt32BE(p + BATCH.baseSequence);
       this.producers.update(pid, buf.readInt16BE(p + BATCH.producerEpoch), seq, seq < 0 ? -1 : (seq + (last - base)) % 0x80000000, base, last);
+      const attrs = buf.readInt16BE(p + BATCH.attributes);
+      if ((attrs & (TRANSACTIONAL_BIT | CONTROL_BIT)) !== 0) this.#trackTransaction(buf, p, attrs, pid, base, this.#segmentBaseOf(base));
     });
+  }
+
+  /**
+   * Opens the producer's transaction at a transactional data batch; at a marker, closes it and, for an ABORT,
+   * indexes the aborted range (only when the transaction had data here).
+   */
+  #trackTransaction(buf: Buffer, pos: number, attrs: number, pid: number, baseOffset: number, segmentBase: number): void {
+    if ((attrs & CONTROL_BIT) === 0) {
+      this.producers.beginTransaction(pid, baseOffset);
+      return;
+    }
+    const first = this.producers.endTransaction(pid);
+    if (first === undefined) return;
+    if (decodeControlRecordType(decodeRecords(buf, pos)[0]?.key ?? null) !== 'ABORT') return;
+    const lso = Math.min(this.producers.firstUnstableOffset, baseOffset + 1);
+    this.#aborted.append(segmentBase, { producerId: pid, firstOffset: first, lastOffset: baseOffset }, lso);
+  }
+
+  #segmentBaseOf(offset: number): number {
+    const segs = this.#segments;
+    let lo = 0;
+    let hi = segs.length - 1;
+    let i = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (segs[mid]!.baseOffset <= offset) {
+        i = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return segs[i]!.baseOffset;
   }
 
   #forEachBatchHeader(from: number, visit: (buf: Buffer, pos: number, base: number, last: number) => void): void {
@@ -262,6 +326,8 @@ export class PartitionLog {
     active.append(batch, baseOffset, lastOffset, readInt64BE(batch, BATCH.maxTimestamp), nowMs);
     this.#unsynced.add(active);
     this.producers.update(pid, epoch, seq, lastSeq, baseOffset, lastOffset);
+    const attrs = batch.readInt16BE(BATCH.attributes);
+    if ((attrs & (TRANSACTIONAL_BIT | CONTROL_BIT)) !== 0 && pid >= 0) this.#trackTransaction(batch, 0, attrs, pid, baseOffset, active.baseOffset);
     return { baseOffset, lastOffset, logAppendTimeMs, isDuplicate: false };
   }
 
@@ -283,8 +349,8 @@ export class PartitionLog {
     this.#segments.push(next);
     const upTo = next.baseOffset;
     const snapshot = this.producers.snapshot(upTo);
-    old
-      .sync()
+    // The index entries below `upTo` must be durable before the snapshot says recovery may start there.
+    Promise.all([old.sync(), this.#aborted.sync()])
       .then(() => {
         if (this.#closed) return;
         this.#unsynced.delete(old);
@@ -390,6 +456,7 @@ export class PartitionLog {
     const s = this.#segments.shift()!;
     this.#unsynced.delete(s);
     s.delete(this.#storage);
+    this.#aborted.dropSegment(s.baseOffset);
   }
 
   /**
@@ -437,6 +504,7 @@ export class PartitionLog {
     if (this.#closed) return;
     for (const s of this.#unsynced) s.syncNow();
     this.#unsynced.clear();
+    this.#aborted.close();
     this.recoveryPoint = this.logEndOffset;
     this.#storage.writeFileAtomic(path.join(this.dir, PRODUCER_SNAPSHOT_FILE), Buffer.from(JSON.stringify(this.producers.snapshot(this.logEndOffset))));
     this.#writeMeta();
@@ -448,6 +516,7 @@ export class PartitionLog {
   deleteAll(): void {
     this.#closed = true;
     for (const s of this.#segments) s.close();
+    this.#aborted.close();
     this.#storage.removeDir(this.dir);
   }
 }

@@ -24,15 +24,22 @@ export type SequenceCheck =
 export interface ProducerStateSnapshot {
   readonly offset: number;
   readonly producers: readonly { id: number; epoch: number; batches: BatchMetadata[] }[];
+  /** Open transactions at `offset`: producer id and the offset of its transaction's first batch here (absent in old snapshots). */
+  readonly ongoing?: readonly (readonly [number, number])[];
 }
 
 /**
  * Per-partition idempotent-producer state: for each producer id, its epoch and the sequence numbers of its last
  * five batches. A retried batch (same first and last sequence) is answered with its original offsets instead of
  * being appended twice; a gap in sequences is OUT_OF_ORDER_SEQUENCE; an older epoch is PRODUCER_FENCED.
+ *
+ * It also tracks the open transactions of this partition (Kafka's currentTxnFirstOffset per producer): the first
+ * offset of each producer's transaction that has data here and no marker yet. The smallest is the first unstable
+ * offset, which bounds the last stable offset.
  */
 export class ProducerStateManager {
   readonly #producers = new Map<number, ProducerEntry>();
+  readonly #ongoing = new Map<number, number>();
 
   /** Checks a batch before it is appended. Non-idempotent batches (producerId < 0) always append. */
   check(producerId: number, epoch: number, baseSequence: number, lastSequence: number, where: { topic: string; partition: number }): SequenceCheck {
@@ -77,6 +84,31 @@ export class ProducerStateManager {
     if (e.batches.length > REMEMBERED_BATCHES) e.batches.shift();
   }
 
+  /** Notes a transactional data batch at `baseOffset`: opens the producer's transaction here unless it is open. */
+  beginTransaction(producerId: number, baseOffset: number): void {
+    if (!this.#ongoing.has(producerId)) this.#ongoing.set(producerId, baseOffset);
+  }
+
+  /** Closes the producer's open transaction (a marker was appended); returns its first offset, or undefined if none was open. */
+  endTransaction(producerId: number): number | undefined {
+    const first = this.#ongoing.get(producerId);
+    if (first !== undefined) this.#ongoing.delete(producerId);
+    return first;
+  }
+
+  /** The first offset of the oldest open transaction, or Infinity when none is open. */
+  get firstUnstableOffset(): number {
+    if (this.#ongoing.size === 0) return Infinity;
+    let min = Infinity;
+    for (const first of this.#ongoing.values()) if (first < min) min = first;
+    return min;
+  }
+
+  /** Open transactions: producer id -> first offset. */
+  get ongoingTransactions(): ReadonlyMap<number, number> {
+    return this.#ongoing;
+  }
+
   /** The highest epoch seen for a producer, or undefined. */
   epochOf(producerId: number): number | undefined {
     return this.#producers.get(producerId)?.epoch;
@@ -86,16 +118,19 @@ export class ProducerStateManager {
     return {
       offset,
       producers: [...this.#producers].map(([id, e]) => ({ id, epoch: e.epoch, batches: [...e.batches] })),
+      ongoing: [...this.#ongoing],
     };
   }
 
   load(snapshot: ProducerStateSnapshot): void {
-    this.#producers.clear();
+    this.clear();
     for (const p of snapshot.producers) this.#producers.set(p.id, { epoch: p.epoch, batches: [...p.batches] });
+    for (const [id, first] of snapshot.ongoing ?? []) this.#ongoing.set(id, first);
   }
 
   clear(): void {
     this.#producers.clear();
+    this.#ongoing.clear();
   }
 }
 

@@ -1,4 +1,5 @@
 import type { TopicPartition } from '../record.js';
+import type { IsolationLevel } from './consumer.js';
 
 /** Config of a new topic: Kafka's keys (`cleanup.policy`, `retention.ms`, ...), values as strings or numbers. */
 export type TopicConfigs = Readonly<Record<string, string | number>>;
@@ -50,7 +51,14 @@ export interface Admin {
   /** Names of the topics (internal topics such as `__consumer_offsets` only when asked). */
   listTopics(options?: { readonly includeInternal?: boolean }): Promise<string[]>;
   describeTopics(topics: readonly string[]): Promise<TopicDescription[]>;
-  listOffsets(requests: readonly (TopicPartition & { readonly spec: OffsetSpec })[]): Promise<(TopicPartition & { readonly offset: number })[]>;
+  /**
+   * Kafka's ListOffsets. Under `isolationLevel: 'read_committed'` (default 'read_uncommitted'), 'latest' is the last
+   * stable offset and a timestamp lookup never answers past it.
+   */
+  listOffsets(
+    requests: readonly (TopicPartition & { readonly spec: OffsetSpec })[],
+    options?: { readonly isolationLevel?: IsolationLevel },
+  ): Promise<(TopicPartition & { readonly offset: number })[]>;
   /** Kafka's DeleteRecords: records before `beforeOffset` become unreadable; returns the new low watermarks. */
   deleteRecords(requests: readonly (TopicPartition & { readonly beforeOffset: number })[]): Promise<(TopicPartition & { readonly lowWatermark: number })[]>;
   close(): Promise<void>;

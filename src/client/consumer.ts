@@ -3,6 +3,18 @@ import type { PartitionAssignor } from './assignors.js';
 import type { RebalanceListener } from './group-membership.js';
 
 /**
+ * Kafka's isolation.level: `read_uncommitted` returns every acknowledged record (up to the high watermark);
+ * `read_committed` returns only records of committed transactions and of non-transactional producers, up to the
+ * last stable offset, and never records of aborted transactions. Control records (markers) are never returned.
+ *
+ * @example
+ * ```ts
+ * const consumer = clients.consumer({ groupId: 'app', isolationLevel: 'read_committed' });
+ * ```
+ */
+export type IsolationLevel = 'read_uncommitted' | 'read_committed';
+
+/**
  * Consumer options, with Kafka's meanings.
  *
  * @example
@@ -32,6 +44,12 @@ export interface ConsumerConfig {
   readonly assignors?: readonly PartitionAssignor[];
   /** Verify each batch's CRC32C before returning its records (Kafka's check.crcs, default true). */
   readonly checkCrcs?: boolean;
+  /**
+   * Default 'read_uncommitted'. Under 'read_committed' the committed offsets it starts from are read stably
+   * (KIP-447: it waits while a transaction holds a pending offset for the partition), and 'latest', seekToEnd and
+   * endOffsets mean the last stable offset.
+   */
+  readonly isolationLevel?: IsolationLevel;
 }
 
 /** What one poll returned: records grouped per partition. */
@@ -56,7 +74,9 @@ export interface CommittedOffsetInfo extends TopicPartition {
 export interface ConsumerGroupMetadata {
   readonly groupId: string;
   readonly memberId: string;
+  /** -1 for a consumer outside a generation (assign mode): the broker then skips the generation check. */
   readonly generationId: number;
+  readonly groupInstanceId?: string;
 }
 
 /**
@@ -84,6 +104,8 @@ export interface Consumer {
   seekToEnd(partitions: readonly TopicPartition[]): Promise<void>;
   /** The next offset poll will return for an assigned partition. */
   position(partition: TopicPartition): Promise<number>;
+  /** Kafka's endOffsets: the high watermark of each partition, or the last stable offset under read_committed. */
+  endOffsets(partitions: readonly TopicPartition[]): Promise<(TopicPartition & { readonly offset: number })[]>;
   pause(partitions: readonly TopicPartition[]): void;
   resume(partitions: readonly TopicPartition[]): void;
   paused(): TopicPartition[];

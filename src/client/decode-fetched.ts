@@ -1,3 +1,5 @@
+import type { AbortedTransaction } from '../broker/aborted-transactions-index.js';
+import { decodeControlRecordType } from '../broker/control-batch.js';
 import { crc32c } from '../broker/crc32c.js';
 import { BATCH } from '../broker/log-segment.js';
 import { readInt64BE } from '../broker/varint.js';
@@ -6,6 +8,7 @@ import { StreamsError } from '../errors.js';
 import type { LogRecord } from '../record.js';
 
 const NONE: readonly LogRecord[] = Object.freeze([]);
+const TRANSACTIONAL_BIT = 0x10;
 
 /**
  * The records of one fetch response, decoded a record batch at a time as they are taken, so a consumer that fetched a
@@ -15,6 +18,10 @@ const NONE: readonly LogRecord[] = Object.freeze([]);
  * decodeRecords itself: corrupt bytes are a CORRUPT_RECORD error naming topic/partition and the batch's offset,
  * never data. As Kafka's consumer: the good records before a corrupt batch are returned first, and the error comes
  * with the next take.
+ *
+ * With the aborted transactions of a read_committed fetch, batches of aborted transactions are skipped as Kafka's
+ * fetcher does: a producer's transactional batches are skipped from its aborted transaction's first offset until its
+ * ABORT marker.
  *
  * @example
  * ```ts
@@ -34,13 +41,25 @@ export class FetchedRecords {
   #batch: readonly LogRecord[] = NONE;
   #next = 0;
   #isBlocked = false;
+  /** Aborted transactions sorted by first offset, the next one to activate, and the producers being skipped. */
+  readonly #aborted: readonly AbortedTransaction[] | null;
+  #abortedNext = 0;
+  #abortedPids: Set<number> | null = null;
 
-  constructor(topic: string, partition: number, bytes: Buffer, from: number, checkCrcs: boolean) {
+  constructor(
+    topic: string,
+    partition: number,
+    bytes: Buffer,
+    from: number,
+    checkCrcs: boolean,
+    abortedTransactions: readonly AbortedTransaction[] | null = null,
+  ) {
     this.topic = topic;
     this.partition = partition;
     this.#bytes = bytes;
     this.#from = from;
     this.#checkCrcs = checkCrcs;
+    this.#aborted = abortedTransactions === null || abortedTransactions.length === 0 ? null : [...abortedTransactions].sort((a, b) => a.firstOffset - b.firstOffset);
   }
 
   /** True when every record has been taken (a corrupt batch left undecoded counts as not done). */
@@ -102,7 +121,12 @@ export class FetchedRecords {
           offset: at,
         });
       }
-      if (!isControlBatch(bytes.readInt16BE(p + BATCH.attributes))) {
+      const attrs = bytes.readInt16BE(p + BATCH.attributes);
+      if (this.#aborted !== null && (attrs & TRANSACTIONAL_BIT) !== 0 && this.#isAborted(bytes, p, attrs)) {
+        this.#pos = p + size;
+        continue;
+      }
+      if (!isControlBatch(attrs)) {
         const recs = decodeRecords(bytes, p);
         this.#pos = p + size;
         let first = 0;
@@ -117,6 +141,23 @@ export class FetchedRecords {
       this.#pos = p + size;
     }
     return false;
+  }
+
+  /** Whether a transactional batch belongs to an aborted transaction; an ABORT marker ends its producer's skipping. */
+  #isAborted(bytes: Buffer, p: number, attrs: number): boolean {
+    const aborted = this.#aborted!;
+    const pid = readInt64BE(bytes, p + BATCH.producerId);
+    const last = readInt64BE(bytes, p) + bytes.readInt32BE(p + BATCH.lastOffsetDelta);
+    while (this.#abortedNext < aborted.length && aborted[this.#abortedNext]!.firstOffset <= last) {
+      (this.#abortedPids ??= new Set()).add(aborted[this.#abortedNext++]!.producerId);
+    }
+    const pids = this.#abortedPids;
+    if (pids === null || !pids.has(pid)) return false;
+    if (isControlBatch(attrs)) {
+      if (decodeControlRecordType(decodeRecords(bytes, p)[0]?.key ?? null) === 'ABORT') pids.delete(pid);
+      return true;
+    }
+    return true;
   }
 }
 

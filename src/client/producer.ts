@@ -1,4 +1,5 @@
 import type { ProducerRecord } from '../record.js';
+import type { ConsumerGroupMetadata, OffsetToCommit } from './consumer.js';
 
 /**
  * Where one partition's part of a send landed.
@@ -41,6 +42,14 @@ export interface ProducerConfig {
   readonly partitioner?: (topic: string, key: Uint8Array | null, numPartitions: number) => number;
   /** Largest batch sent to one partition (Kafka's batch.size / max.request.size role); bigger sends are split. Default 1000000. */
   readonly maxBatchBytes?: number;
+  /**
+   * Kafka's transactional.id: makes the producer transactional (sends only inside a transaction, see
+   * {@link Producer.initTransactions}). Needs idempotence (INVALID_CONFIG with `idempotent: false`). Producers with
+   * the same id fence each other: the latest to call initTransactions wins.
+   */
+  readonly transactionalId?: string;
+  /** Kafka's transaction.timeout.ms: the broker aborts a transaction open longer than this (default 60000). */
+  readonly transactionTimeoutMs?: number;
 }
 
 /**
@@ -48,9 +57,22 @@ export interface ProducerConfig {
  * partition, else the partitioner) and appends one record batch per partition; it resolves when every batch is
  * acknowledged under the broker's durability policy. Records of one partition keep their order.
  *
+ * With a `transactionalId`, sends (and input offsets, with sendOffsetsToTransaction) belong to the open transaction
+ * and reach read_committed consumers all at once when it commits, or never when it aborts. Errors: PRODUCER_FENCED
+ * (a newer producer with the same transactionalId called initTransactions: this one can only be closed);
+ * ILLEGAL_STATE for a call the transaction state does not allow, and for a transaction the broker aborted on
+ * timeout; after any failed send or sendOffsetsToTransaction the transaction can only be aborted.
+ *
  * @example
  * ```ts
  * await producer.send({ topic: 'lines', messages: [{ key: Buffer.from('k'), value: Buffer.from('hello world') }] });
+ *
+ * const tx = clients.producer({ transactionalId: 'app-0' });
+ * await tx.initTransactions();
+ * tx.beginTransaction();
+ * await tx.send({ topic: 'counts', messages });
+ * await tx.sendOffsetsToTransaction([{ topic: 'lines', partition: 0, offset: 42 }], consumer.groupMetadata()!);
+ * await tx.commitTransaction();
  * ```
  */
 export interface Producer {
@@ -59,5 +81,23 @@ export interface Producer {
   sendBatch(batches: readonly TopicMessages[]): Promise<RecordMetadata[]>;
   /** Number of partitions of a topic (UNKNOWN_TOPIC_OR_PARTITION if it does not exist). */
   partitionCount(topic: string): Promise<number>;
+  /**
+   * Registers the transactionalId with the broker's transaction coordinator, once, before the first transaction:
+   * gets a producer id and a new epoch, which fences every older producer with the same id (their open
+   * transaction is aborted). ILLEGAL_STATE without a transactionalId or when called twice.
+   */
+  initTransactions(): Promise<void>;
+  /** Opens a transaction (locally; the broker learns of it with the first send). ILLEGAL_STATE unless ready. */
+  beginTransaction(): void;
+  /**
+   * Commits consumed offsets as part of the transaction: written to `__consumer_offsets` now, visible to the group
+   * only when the transaction commits. `groupMetadata` (from the consumer) lets the broker refuse a producer of a
+   * stale generation (KIP-447: ILLEGAL_GENERATION / UNKNOWN_MEMBER_ID). Offsets are the next ones to read.
+   */
+  sendOffsetsToTransaction(offsets: readonly OffsetToCommit[], groupMetadata: ConsumerGroupMetadata): Promise<void>;
+  /** Waits for the transaction's sends, then commits it; resolves when every marker is written. */
+  commitTransaction(): Promise<void>;
+  /** Waits for the transaction's sends, then aborts it; also the way out after a failed send or a timeout. */
+  abortTransaction(): Promise<void>;
   close(): Promise<void>;
 }

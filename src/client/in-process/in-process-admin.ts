@@ -3,6 +3,7 @@ import type { TopicConfigInput } from '../../broker/topic-config.js';
 import { StreamsError } from '../../errors.js';
 import type { TopicPartition } from '../../record.js';
 import type { Admin, NewTopic, OffsetSpec, TopicDescription } from '../admin.js';
+import type { IsolationLevel } from '../consumer.js';
 
 /** The Admin client over an embedded broker: direct calls, no sockets. */
 export class InProcessAdmin implements Admin {
@@ -36,12 +37,15 @@ export class InProcessAdmin implements Admin {
     });
   }
 
-  async listOffsets(requests: readonly (TopicPartition & { readonly spec: OffsetSpec })[]): Promise<(TopicPartition & { readonly offset: number })[]> {
+  async listOffsets(
+    requests: readonly (TopicPartition & { readonly spec: OffsetSpec })[],
+    options: { readonly isolationLevel?: IsolationLevel } = {},
+  ): Promise<(TopicPartition & { readonly offset: number })[]> {
     return requests.map((r) => {
       if (typeof r.spec === 'object' && !Number.isFinite(r.spec.timestampMs)) {
         throw new StreamsError('INVALID_CONFIG', `listOffsets: timestampMs must be a number, got ${String(r.spec.timestampMs)}`);
       }
-      return { topic: r.topic, partition: r.partition, offset: this.#broker.listOffset(r.topic, r.partition, r.spec) };
+      return { topic: r.topic, partition: r.partition, offset: this.#broker.listOffset(r.topic, r.partition, r.spec, options.isolationLevel) };
     });
   }
 

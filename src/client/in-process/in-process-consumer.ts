@@ -9,6 +9,7 @@ import type {
   ConsumerConfig,
   ConsumerGroupMetadata,
   ConsumerRecords,
+  IsolationLevel,
   OffsetToCommit,
 } from '../consumer.js';
 import { GroupMembership, type RebalanceListener } from '../group-membership.js';
@@ -30,6 +31,7 @@ const EMPTY_RECORDS: ConsumerRecords = Object.freeze({ count: 0, batches: Object
 /**
  * The consumer over an embedded broker. Long polls wait on the broker's append notifications (no busy loop);
  * each batch's CRC32C is verified before its records are returned (CORRUPT_RECORD otherwise, never bad data).
+ * Under read_committed it fetches up to the last stable offset and skips aborted transactions' batches.
  */
 export class InProcessConsumer implements Consumer {
   readonly #broker: Broker;
@@ -39,11 +41,17 @@ export class InProcessConsumer implements Consumer {
   #mode: 'none' | 'assign' | 'subscribe' = 'none';
   #lastAutoCommitMs: number;
   #closed = false;
+  readonly #isolationLevel: IsolationLevel;
 
   constructor(broker: Broker, config: ConsumerConfig = {}) {
     this.#broker = broker;
     this.#config = config;
     this.#lastAutoCommitMs = broker.clock.nowMs();
+    const level = config.isolationLevel ?? 'read_uncommitted';
+    if (level !== 'read_uncommitted' && level !== 'read_committed') {
+      throw new StreamsError('INVALID_CONFIG', `isolationLevel must be 'read_uncommitted' or 'read_committed', got ${String(level)}`);
+    }
+    this.#isolationLevel = level;
   }
 
   subscribe(topics: readonly string[], listener?: RebalanceListener): void {
@@ -133,7 +141,7 @@ export class InProcessConsumer implements Consumer {
     const maxWaitMs = options.maxWaitMs ?? 500;
     if (this.#membership !== null) await this.#membership.ensureActive();
     await this.#maybeAutoCommit();
-    await this.#initPositions();
+    await this.#initPositions(maxWaitMs);
 
     const out: ConsumerBatch[] = [];
     let count = this.#drainBuffers(out, maxRecords);
@@ -144,8 +152,18 @@ export class InProcessConsumer implements Consumer {
     for (const s of this.#states.values()) {
       if (!s.isPaused && s.position !== null) requests.push({ topic: s.tp.topic, partition: s.tp.partition, offset: s.position, maxBytes: maxPartitionBytes });
     }
-    if (requests.length === 0) return EMPTY_RECORDS;
-    const fetched = await this.#broker.fetch(requests, { maxWaitMs, maxBytes: this.#config.fetchMaxBytes ?? 52_428_800 });
+    if (requests.length === 0) {
+      // Nothing to fetch (no assignment yet, or every partition paused). Returning at once would let a poll loop run
+      // on microtasks alone and starve timers (heartbeats, rebalances): wait a little, on a real timer (a test's
+      // virtual clock may not be advancing), as Kafka's poll waits out its timeout.
+      await new Promise<void>((resolve) => setTimeout(resolve, Math.min(maxWaitMs, 10)));
+      return EMPTY_RECORDS;
+    }
+    const fetched = await this.#broker.fetch(requests, {
+      maxWaitMs,
+      maxBytes: this.#config.fetchMaxBytes ?? 52_428_800,
+      isolationLevel: this.#isolationLevel,
+    });
     if (this.#closed || this.#membership?.needsRejoin === true) return EMPTY_RECORDS;
     const checkCrcs = this.#config.checkCrcs ?? true;
     for (const f of fetched) {
@@ -162,7 +180,7 @@ export class InProcessConsumer implements Consumer {
         s.position = Math.max(s.position, f.nextOffset);
         continue;
       }
-      s.fetched = new FetchedRecords(f.topic, f.partition, f.bytes, s.position, checkCrcs);
+      s.fetched = new FetchedRecords(f.topic, f.partition, f.bytes, s.position, checkCrcs, f.abortedTransactions ?? null);
       s.fetchedNextOffset = f.nextOffset;
     }
     count = this.#drainBuffers(out, maxRecords);
@@ -194,11 +212,24 @@ export class InProcessConsumer implements Consumer {
     return count;
   }
 
-  async #initPositions(): Promise<void> {
-    const missing = [...this.#states.values()].filter((s) => s.position === null);
+  /**
+   * Positions of newly assigned partitions: the committed offset, else the reset policy. Under read_committed the
+   * committed offsets are read stably (KIP-447): a partition whose offset a transaction still holds waits up to
+   * `maxWaitMs` and, if still pending, keeps no position (not fetched) until a later poll.
+   */
+  async #initPositions(maxWaitMs: number): Promise<void> {
+    let missing = [...this.#states.values()].filter((s) => s.position === null);
     if (missing.length === 0) return;
     const groupId = this.#config.groupId;
-    const committed = groupId === undefined ? new Map() : this.#broker.groups.fetchOffsets(groupId, missing.map((s) => s.tp));
+    const groups = this.#broker.groups;
+    if (groupId !== undefined && this.#isolationLevel === 'read_committed') {
+      const stable = groups.whenOffsetsStable(groupId, missing.map((s) => s.tp));
+      if (stable !== null && maxWaitMs > 0) await this.#waitAtMost(stable, maxWaitMs);
+      missing = missing.filter((s) => s.position === null && this.#states.get(topicPartitionKey(s.tp.topic, s.tp.partition)) === s);
+      missing = missing.filter((s) => !groups.hasPendingTransactionalOffset(groupId, s.tp));
+      if (missing.length === 0) return;
+    }
+    const committed = groupId === undefined ? new Map() : groups.fetchOffsets(groupId, missing.map((s) => s.tp));
     for (const s of missing) {
       const c = committed.get(topicPartitionKey(s.tp.topic, s.tp.partition));
       const log = this.#broker.partitionLog(s.tp.topic, s.tp.partition);
@@ -216,7 +247,7 @@ export class InProcessConsumer implements Consumer {
         ...(cause === null ? {} : { cause }),
       });
     }
-    s.position = this.#broker.listOffset(s.tp.topic, s.tp.partition, policy);
+    s.position = this.#broker.listOffset(s.tp.topic, s.tp.partition, policy, this.#isolationLevel);
     s.fetched = null;
     if (cause !== null) this.#broker.logger.info({ topic: s.tp.topic, partition: s.tp.partition, position: s.position, policy }, 'offset out of range; reset');
   }
@@ -243,13 +274,33 @@ export class InProcessConsumer implements Consumer {
   }
 
   async seekToEnd(partitions: readonly TopicPartition[]): Promise<void> {
-    for (const tp of partitions) this.seek(tp, this.#broker.listOffset(tp.topic, tp.partition, 'latest'));
+    for (const tp of partitions) this.seek(tp, this.#broker.listOffset(tp.topic, tp.partition, 'latest', this.#isolationLevel));
+  }
+
+  async endOffsets(partitions: readonly TopicPartition[]): Promise<(TopicPartition & { readonly offset: number })[]> {
+    return partitions.map((tp) => ({ topic: tp.topic, partition: tp.partition, offset: this.#broker.listOffset(tp.topic, tp.partition, 'latest', this.#isolationLevel) }));
   }
 
   async position(partition: TopicPartition): Promise<number> {
     const s = this.#require(partition);
-    if (s.position === null) await this.#initPositions();
-    return s.position!;
+    while (s.position === null) {
+      await this.#initPositions(Number.POSITIVE_INFINITY);
+      if (this.#states.get(topicPartitionKey(partition.topic, partition.partition)) !== s) return this.position(partition);
+    }
+    return s.position;
+  }
+
+  /** Resolves when `p` does or after `ms`, whichever comes first (broker timers, so tests drive it). */
+  async #waitAtMost(p: Promise<void>, ms: number): Promise<void> {
+    if (ms === Number.POSITIVE_INFINITY) return p;
+    const timers = this.#broker.timers;
+    await new Promise<void>((resolve) => {
+      const t = timers.setTimeout(resolve, ms, true);
+      void p.then(() => {
+        timers.clearTimeout(t);
+        resolve();
+      });
+    });
   }
 
   pause(partitions: readonly TopicPartition[]): void {
@@ -296,6 +347,10 @@ export class InProcessConsumer implements Consumer {
   async committed(partitions: readonly TopicPartition[]): Promise<(CommittedOffsetInfo | null)[]> {
     const groupId = this.#config.groupId;
     if (groupId === undefined) throw new StreamsError('ILLEGAL_STATE', 'committed() needs a groupId in the consumer config');
+    if (this.#isolationLevel === 'read_committed') {
+      const stable = this.#broker.groups.whenOffsetsStable(groupId, partitions);
+      if (stable !== null) await stable;
+    }
     const m = this.#broker.groups.fetchOffsets(groupId, partitions);
     return partitions.map((tp) => {
       const c = m.get(topicPartitionKey(tp.topic, tp.partition));

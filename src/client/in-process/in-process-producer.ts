@@ -2,8 +2,10 @@ import type { Broker, ProduceEntry } from '../../broker/broker.js';
 import { encodeBatch, type RecordInput } from '../../broker/record-batch.js';
 import { StreamsError } from '../../errors.js';
 import type { ProducerRecord } from '../../record.js';
+import type { ConsumerGroupMetadata, OffsetToCommit } from '../consumer.js';
 import { partitionForKey } from '../murmur2.js';
 import type { Producer, ProducerConfig, RecordMetadata, TopicMessages } from '../producer.js';
+import { ProducerTransactions } from './producer-transactions.js';
 
 interface PartitionSequence {
   next: number;
@@ -19,7 +21,8 @@ interface PartitionGroup {
 
 /**
  * The producer over an embedded broker. One record batch per partition per send, encoded here (as a Kafka client
- * does) so the broker only assigns offsets in place; one promise per send, none per record.
+ * does) so the broker only assigns offsets in place; one promise per send, none per record. With a
+ * `transactionalId` its batches are transactional and its transactions go through {@link ProducerTransactions}.
  */
 export class InProcessProducer implements Producer {
   readonly #broker: Broker;
@@ -28,6 +31,7 @@ export class InProcessProducer implements Producer {
   readonly #sequences = new Map<string, PartitionSequence>();
   readonly #roundRobin = new Map<string, number>();
   readonly #maxBatchBytes: number;
+  readonly #txn: ProducerTransactions | null;
   #producerId = -1;
   #closed = false;
 
@@ -36,13 +40,30 @@ export class InProcessProducer implements Producer {
     this.#idempotent = config.idempotent ?? true;
     this.#partitioner = config.partitioner;
     this.#maxBatchBytes = config.maxBatchBytes ?? 1_000_000;
+    const txnId = config.transactionalId;
+    if (txnId !== undefined) {
+      if (!this.#idempotent) throw new StreamsError('INVALID_CONFIG', 'a transactional producer must be idempotent (idempotent: false with a transactionalId)');
+      if (txnId === '') throw new StreamsError('INVALID_CONFIG', 'transactionalId must not be empty');
+    }
+    const timeoutMs = config.transactionTimeoutMs ?? 60_000;
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new StreamsError('INVALID_CONFIG', `transactionTimeoutMs must be a positive integer, got ${timeoutMs}`);
+    // A new epoch restarts every partition's sequence at 0.
+    this.#txn = txnId === undefined ? null : new ProducerTransactions(broker, txnId, timeoutMs, () => this.#sequences.clear());
   }
 
   send(batch: TopicMessages): Promise<RecordMetadata[]> {
     return this.sendBatch([batch]);
   }
 
-  async sendBatch(batches: readonly TopicMessages[]): Promise<RecordMetadata[]> {
+  sendBatch(batches: readonly TopicMessages[]): Promise<RecordMetadata[]> {
+    const txn = this.#txn;
+    if (txn === null) return this.#send(batches, null);
+    const p = this.#send(batches, txn);
+    txn.track(p);
+    return p;
+  }
+
+  async #send(batches: readonly TopicMessages[], txn: ProducerTransactions | null): Promise<RecordMetadata[]> {
     if (this.#closed) throw new StreamsError('CLOSED', 'the producer is closed');
     const nowMs = this.#broker.clock.nowMs();
     const groups = new Map<string, PartitionGroup>();
@@ -68,7 +89,18 @@ export class InProcessProducer implements Producer {
         g.estimatedBytes += estimateBytes(r);
       }
     }
-    if (this.#idempotent && this.#producerId < 0) this.#producerId = this.#broker.allocateProducerId();
+    let producerId: number;
+    let producerEpoch = 0;
+    if (txn !== null) {
+      const wait = txn.beforeSend(groups);
+      if (wait !== null) await wait;
+      producerId = txn.producerId;
+      producerEpoch = txn.producerEpoch;
+    } else {
+      if (this.#idempotent && this.#producerId < 0) this.#producerId = this.#broker.allocateProducerId();
+      producerId = this.#producerId;
+    }
+    const isTransactional = txn !== null;
     const entries: ProduceEntry[] = [];
     const counts: number[] = [];
     for (const [k, g] of groups) {
@@ -83,7 +115,7 @@ export class InProcessProducer implements Producer {
       // Most sends fit one batch: split (a second pass) only when the estimate says they do not.
       const chunks = g.estimatedBytes <= this.#maxBatchBytes ? [g.records] : chunkBySize(g.records, this.#maxBatchBytes);
       for (const chunk of chunks) {
-        const batch = encodeBatch(chunk, seq === null ? {} : { producerId: this.#producerId, producerEpoch: 0, baseSequence: seq.next });
+        const batch = encodeBatch(chunk, seq === null ? {} : { producerId, producerEpoch, baseSequence: seq.next, isTransactional });
         if (seq !== null) seq.next = (seq.next + chunk.length) % 0x80000000;
         entries.push({ topic: g.topic, partition: g.partition, batch, isTrusted: true });
         counts.push(chunk.length);
@@ -93,6 +125,8 @@ export class InProcessProducer implements Producer {
     try {
       infos = await this.#broker.produce(entries);
     } catch (e: unknown) {
+      // A transaction can now only be aborted (which bumps the epoch and so restarts the sequences).
+      if (txn !== null) throw txn.onSendError(e);
       // Sequences already handed out are now uncertain: start over with a new producer id (Kafka bumps the epoch).
       this.#producerId = -1;
       this.#sequences.clear();
@@ -128,6 +162,36 @@ export class InProcessProducer implements Producer {
 
   async partitionCount(topic: string): Promise<number> {
     return this.#broker.describeTopic(topic).numPartitions;
+  }
+
+  async initTransactions(): Promise<void> {
+    if (this.#closed) throw new StreamsError('CLOSED', 'the producer is closed');
+    return this.#requireTxn('initTransactions').init();
+  }
+
+  beginTransaction(): void {
+    if (this.#closed) throw new StreamsError('CLOSED', 'the producer is closed');
+    this.#requireTxn('beginTransaction').begin();
+  }
+
+  async sendOffsetsToTransaction(offsets: readonly OffsetToCommit[], groupMetadata: ConsumerGroupMetadata): Promise<void> {
+    if (this.#closed) throw new StreamsError('CLOSED', 'the producer is closed');
+    return this.#requireTxn('sendOffsetsToTransaction').sendOffsets(offsets, groupMetadata);
+  }
+
+  async commitTransaction(): Promise<void> {
+    if (this.#closed) throw new StreamsError('CLOSED', 'the producer is closed');
+    return this.#requireTxn('commitTransaction').commit();
+  }
+
+  async abortTransaction(): Promise<void> {
+    if (this.#closed) throw new StreamsError('CLOSED', 'the producer is closed');
+    return this.#requireTxn('abortTransaction').abort();
+  }
+
+  #requireTxn(op: string): ProducerTransactions {
+    if (this.#txn === null) throw new StreamsError('ILLEGAL_STATE', `${op} needs a transactionalId in the producer config`);
+    return this.#txn;
   }
 
   async close(): Promise<void> {
