@@ -17,6 +17,8 @@
  * | `OFFSET_OUT_OF_RANGE`       | no        | a fetch or seek names an offset outside [logStartOffset, logEndOffset]      |
  * | `OUT_OF_ORDER_SEQUENCE`     | no        | an idempotent producer's batch skips sequence numbers                       |
  * | `PRODUCER_FENCED`           | no        | a producer epoch older than the current one for its producer id             |
+ * | `INVALID_TXN_STATE`         | no        | a transaction call its state does not allow (commit while aborting, ...)    |
+ * | `TRANSACTION_TIMED_OUT`     | no        | the broker aborted the transaction after its timeout; abort and begin anew  |
  * | `UNKNOWN_MEMBER_ID`         | no        | a group call names a member the coordinator does not know (evicted)         |
  * | `ILLEGAL_GENERATION`        | no        | a group call carries a generation that is no longer current                 |
  * | `REBALANCE_IN_PROGRESS`     | yes       | the group is rebalancing; rejoin                                            |
@@ -51,6 +53,8 @@ export type StreamsErrorCode =
   | 'OFFSET_OUT_OF_RANGE'
   | 'OUT_OF_ORDER_SEQUENCE'
   | 'PRODUCER_FENCED'
+  | 'INVALID_TXN_STATE'
+  | 'TRANSACTION_TIMED_OUT'
   | 'UNKNOWN_MEMBER_ID'
   | 'ILLEGAL_GENERATION'
   | 'REBALANCE_IN_PROGRESS'

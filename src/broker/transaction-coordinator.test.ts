@@ -85,7 +85,7 @@ describe('TransactionCoordinator', () => {
     expect(host.events).toHaveLength(4);
     await tc.addPartitionsToTxn('t', producerId, producerEpoch, [out1]);
     await tc.endTxn('t', producerId, producerEpoch, false);
-    await expectCode(tc.endTxn('t', producerId, producerEpoch, true), 'ILLEGAL_STATE');
+    await expectCode(tc.endTxn('t', producerId, producerEpoch, true), 'INVALID_TXN_STATE');
   });
 
   it('a new producer with the same id bumps the epoch, aborts the open transaction with markers of the new epoch, and fences the old one', async () => {
@@ -118,8 +118,8 @@ describe('TransactionCoordinator', () => {
     expect(await tc.abortTimedOutTransactions()).toBe(1);
     expect(host.events.at(-3)).toMatchObject({ kind: 'markers', type: 'ABORT', epoch: p.producerEpoch + 1 });
     expect(tc.describe('t')?.status).toBe('CompleteAbort');
-    await expectCode(tc.endTxn('t', p.producerId, p.producerEpoch, true), 'ILLEGAL_STATE');
-    await expectCode(() => tc.verify('t', p.producerId, p.producerEpoch), 'ILLEGAL_STATE');
+    await expectCode(tc.endTxn('t', p.producerId, p.producerEpoch, true), 'TRANSACTION_TIMED_OUT');
+    await expectCode(() => tc.verify('t', p.producerId, p.producerEpoch), 'TRANSACTION_TIMED_OUT');
     await tc.endTxn('t', p.producerId, p.producerEpoch, false);
     const next = await tc.initProducerId('t', 1_000, p);
     expect(next.producerEpoch).toBe(p.producerEpoch + 2);

@@ -255,8 +255,7 @@ export class TransactionCoordinator {
       if (s === 'Empty' || s === `Complete${want}`) return;
       if (s === `Prepare${want}`) return this.#completeIfPrepared(transactionalId);
       if (s !== 'Ongoing') {
-        // TODO(errors.ts): INVALID_TXN_STATE
-        throw new StreamsError('ILLEGAL_STATE', `cannot ${isCommit ? 'commit' : 'abort'} transaction ${transactionalId}: it is ${s}`);
+        throw new StreamsError('INVALID_TXN_STATE', `cannot ${isCommit ? 'commit' : 'abort'} transaction ${transactionalId}: it is ${s}`);
       }
       await this.#finish(m!, isCommit, m!.producerEpoch, m!.lastProducerEpoch);
     });
@@ -358,8 +357,7 @@ export class TransactionCoordinator {
   }
 
   #timedOut(transactionalId: string): StreamsError {
-    // TODO(errors.ts): TRANSACTION_TIMED_OUT
-    return new StreamsError('ILLEGAL_STATE', `the transaction of ${transactionalId} was aborted by the broker after its timeout: abort it and begin a new one`);
+    return new StreamsError('TRANSACTION_TIMED_OUT', `the transaction of ${transactionalId} was aborted by the broker after its timeout: abort it and begin a new one`);
   }
 
   #serial<T>(transactionalId: string, fn: () => Promise<T>): Promise<T> {

@@ -60,8 +60,9 @@ export interface ProducerConfig {
  * With a `transactionalId`, sends (and input offsets, with sendOffsetsToTransaction) belong to the open transaction
  * and reach read_committed consumers all at once when it commits, or never when it aborts. Errors: PRODUCER_FENCED
  * (a newer producer with the same transactionalId called initTransactions: this one can only be closed);
- * ILLEGAL_STATE for a call the transaction state does not allow, and for a transaction the broker aborted on
- * timeout; after any failed send or sendOffsetsToTransaction the transaction can only be aborted.
+ * ILLEGAL_STATE (INVALID_TXN_STATE from the coordinator) for a call the transaction state does not allow;
+ * TRANSACTION_TIMED_OUT for a transaction the broker aborted on timeout; after any failed send or
+ * sendOffsetsToTransaction the transaction can only be aborted (then ILLEGAL_STATE until abortTransaction).
  *
  * @example
  * ```ts

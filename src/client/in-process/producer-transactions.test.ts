@@ -181,8 +181,7 @@ describe('transactional producer and read_committed consumer', () => {
     expect(broker.partitionLog('out', 0).lastStableOffset).toBe(2);
     expect(await readAll(broker, 'out', 'read_committed')).toEqual([[]]);
 
-    // TODO(errors.ts): TRANSACTION_TIMED_OUT once the code exists.
-    await expectCode(p.send({ topic: 'out', messages: msgs(0, 'after') }), 'ILLEGAL_STATE');
+    await expectCode(p.send({ topic: 'out', messages: msgs(0, 'after') }), 'TRANSACTION_TIMED_OUT');
     await expectCode(p.commitTransaction(), 'ILLEGAL_STATE');
     await p.abortTransaction();
     p.beginTransaction();
