@@ -322,6 +322,21 @@ export class KafkaStreams {
 
   #closing: Promise<boolean> | null = null;
 
+  /**
+   * Test hook (crash harnesses): this instance dies as a killed process would — no commit, no leaving the group (it is
+   * evicted after the session timeout), its open transaction left for the broker to abort on timeout, stores and the
+   * state directory lock left as they are. The instance is NOT_RUNNING afterwards and cannot be used again.
+   *
+   * @example
+   * ```ts
+   * a.simulateCrash(); // b takes a's tasks over once the group evicts a
+   * ```
+   */
+  simulateCrash(): void {
+    this.#thread?.simulateCrash();
+    if (this.#transition('PENDING_SHUTDOWN')) this.#finishClose();
+  }
+
   #finishClose(): void {
     this.#transition('NOT_RUNNING');
     this.#state.complete();

@@ -77,6 +77,7 @@ export class StreamThread {
   readonly #eos: boolean;
   readonly #transactionalId: string;
   #inTransaction = false;
+  #crashed = false;
   /** A send or commit of the open transaction failed: it can only be aborted. */
   #transactionFailed = false;
   /** Input partitions paused because their task queue is full. */
@@ -203,6 +204,7 @@ export class StreamThread {
         else if (this.#shouldFlush(processed, now)) await this.#flushCollector();
       }
     } catch (e: unknown) {
+      if (this.#crashed) return; // a simulated crash: nothing may run any more, not even cleanup
       this.#failure = e instanceof StreamsError ? e : new StreamsError('PROCESSING_FAILED', `stream thread failed: ${toError(e).message}`, { cause: e });
       this.#running = false;
       // A record that cannot be deserialized touched nothing: everything before it was fully processed, so it is
@@ -509,6 +511,17 @@ export class StreamThread {
       this.tasks.delete(t.id);
       t.close();
     }
+  }
+
+  /**
+   * Test hook: dies as a killed process would. The loop stops without committing, the consumer stops heartbeating
+   * without leaving (the group evicts it after the session timeout), the open transaction stays open (the broker
+   * aborts it after its timeout), stores and checkpoints are left as they are.
+   */
+  simulateCrash(): void {
+    this.#running = false;
+    this.#crashed = true;
+    (this.#consumer as { simulateCrash?: () => void } | null)?.simulateCrash?.();
   }
 
   /** Stops the loop after the current iteration, commits, closes tasks and leaves the group. */

@@ -26,6 +26,13 @@ describe('crash harness (reduced)', () => {
     expect(s.resultsChecked).toBeGreaterThan(20);
   });
 
+  it('exactly_once_v2 with two instances: one dies alone (no commit, no leave, transaction left open) and the other takes over; then SIGKILL', async () => {
+    const s = await runCrashHarness({ dir: tempDir(), guarantee: 'exactly_once_v2', kills: 2, batches: 20, seed: SEED + 2, instances: 2 });
+    expect(s.problems, summaryLine(s)).toEqual([]);
+    expect(s.lost + s.duplicated).toBe(0);
+    expect(s.instanceCrashes).toBeGreaterThanOrEqual(1);
+  });
+
   it('at_least_once: nothing is missing (duplicates allowed and counted)', async () => {
     const s = await runCrashHarness({ dir: tempDir(), guarantee: 'at_least_once', kills: 2, batches: 20, seed: SEED + 1 });
     expect(s.lost, summaryLine(s)).toBe(0);

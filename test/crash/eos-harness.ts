@@ -30,6 +30,8 @@ export interface CrashSummary {
   readonly guarantee: ProcessingGuarantee;
   readonly seed: number;
   readonly kills: number;
+  /** Instances that died alone (simulated) while another one kept running, with two instances. */
+  readonly instanceCrashes: number;
   readonly batchesAcked: number;
   readonly recordsIn: number;
   readonly resultsChecked: number;
@@ -41,21 +43,23 @@ export interface CrashSummary {
 
 /** One line for logs: `kills 30, records in 12345, results checked 678, lost 0, duplicated 0`. */
 export function summaryLine(s: CrashSummary): string {
-  return `[${s.guarantee} seed ${s.seed}] kills ${s.kills}, batches acked ${s.batchesAcked}, records in ${s.recordsIn}, results checked ${s.resultsChecked}, lost ${s.lost}, duplicated ${s.duplicated}`;
+  return `[${s.guarantee} seed ${s.seed}] kills ${s.kills}${s.instanceCrashes > 0 ? `, lone instance crashes ${s.instanceCrashes}` : ''}, batches acked ${s.batchesAcked}, records in ${s.recordsIn}, results checked ${s.resultsChecked}, lost ${s.lost}, duplicated ${s.duplicated}`;
 }
 
 class Child {
   readonly proc: ChildProcessWithoutNullStreams;
   readonly acked = new Set<number>();
+  /** `crash-a` commands carried out (an instance died alone and was replaced). */
+  instanceCrashes = 0;
   #out = '';
   #err = '';
   #waiters: { text: string; resolve: () => void }[] = [];
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 
-  constructor(dir: string, guarantee: ProcessingGuarantee, seed: number) {
+  constructor(dir: string, guarantee: ProcessingGuarantee, seed: number, instances: 1 | 2) {
     const env = { ...process.env };
     delete env['NODE_OPTIONS'];
-    this.proc = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, guarantee, String(seed)], { cwd: ROOT, env });
+    this.proc = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, guarantee, String(seed), String(instances)], { cwd: ROOT, env });
     this.proc.stdout.setEncoding('utf8');
     this.proc.stderr.setEncoding('utf8');
     this.proc.stdout.on('data', (chunk: string) => {
@@ -65,6 +69,7 @@ class Child {
         const line = this.#out.slice(0, nl);
         this.#out = this.#out.slice(nl + 1);
         if (line.startsWith('acked ')) this.acked.add(Number(line.slice(6)));
+        if (line === 'crashed-a') this.instanceCrashes++;
         this.#waiters = this.#waiters.filter((w) => (w.text === line ? (w.resolve(), false) : true));
       }
     });
@@ -104,38 +109,58 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
  * const summary = await runCrashHarness({ dir, guarantee: 'exactly_once_v2', kills: 3, batches: 30, seed: 7 });
  * ```
  */
-export async function runCrashHarness(options: { dir: string; guarantee: ProcessingGuarantee; kills: number; batches: number; seed: number }): Promise<CrashSummary> {
+export async function runCrashHarness(options: {
+  dir: string;
+  guarantee: ProcessingGuarantee;
+  kills: number;
+  batches: number;
+  seed: number;
+  /** 2: two instances share the work; in every round one of them also dies alone (simulated) before the SIGKILL. */
+  instances?: 1 | 2;
+}): Promise<CrashSummary> {
   const { dir, guarantee, kills, batches, seed } = options;
+  const instances = options.instances ?? 1;
   const next = randomInts(seed);
   const acked = new Set<number>();
+  let instanceCrashes = 0;
   let nextBatch = 0;
   const perRound = Math.max(1, Math.floor(batches / (kills + 1)));
   for (let round = 0; round < kills; round++) {
-    const child = new Child(dir, guarantee, seed);
+    let crashedA = false;
+    const child = new Child(dir, guarantee, seed, instances);
     await child.waitFor('ready', 60_000);
     const until = Math.min(batches, nextBatch + perRound);
     const killAfterMs = 50 + next(600);
+    const crashAAtMs = instances === 2 ? next(killAfterMs) : -1;
     const started = Date.now();
     // Produce this round's batches a few ms apart; the kill lands somewhere in producing or processing.
     while (Date.now() - started < killAfterMs) {
       if (nextBatch < until) child.send(`produce ${nextBatch++}`);
+      if (crashAAtMs >= 0 && Date.now() - started >= crashAAtMs && !crashedA) {
+        child.send('crash-a');
+        crashedA = true;
+      }
       await sleep(5 + next(20));
     }
     child.proc.kill('SIGKILL');
     await child.exited;
     for (const b of child.acked) acked.add(b);
+    instanceCrashes += child.instanceCrashes;
     // A batch sent but not acknowledged may or may not be in the log; it is not produced again (the reference reads
     // the log), so the next round continues after it.
   }
-  const last = new Child(dir, guarantee, seed);
+  const last = new Child(dir, guarantee, seed, instances);
   await last.waitFor('ready', 60_000);
   while (nextBatch < batches) last.send(`produce ${nextBatch++}`);
+  // With two instances, one more lone crash while the rest is processed: the survivor must finish its work.
+  if (instances === 2) last.send('crash-a');
   // `produce` commands are handled in order, so `drain` runs after the last batch is acknowledged.
   last.send('drain');
-  await last.waitFor('drained', 120_000);
+  await last.waitFor('drained', 180_000);
   await last.exited;
   for (const b of last.acked) acked.add(b);
-  return check(dir, guarantee, seed, kills, acked);
+  instanceCrashes += last.instanceCrashes;
+  return { ...(await check(dir, guarantee, seed, kills, acked)), instanceCrashes };
 }
 
 async function readAll(clients: Clients, topic: string): Promise<{ partition: number; record: LogRecord }[]> {
@@ -159,7 +184,7 @@ async function readAll(clients: Clients, topic: string): Promise<{ partition: nu
   return out;
 }
 
-async function check(dir: string, guarantee: ProcessingGuarantee, seed: number, kills: number, acked: ReadonlySet<number>): Promise<CrashSummary> {
+async function check(dir: string, guarantee: ProcessingGuarantee, seed: number, kills: number, acked: ReadonlySet<number>): Promise<Omit<CrashSummary, 'instanceCrashes'>> {
   const broker = await Broker.open({ dataDir: path.join(dir, 'log'), logger: silentLogger() });
   const problems: string[] = [];
   let lost = 0;
