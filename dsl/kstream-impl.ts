@@ -277,12 +277,7 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     third?: Joined<K, NonNullable<V>, unknown> | JoinWindows | ((...args: never[]) => unknown),
     fourth?: StreamJoined<K, NonNullable<V>, unknown> | Named,
   ): KStream<K, unknown> {
-    if (other instanceof GlobalKTableImpl) {
-      return this.#joinGlobal(other, joiner as KeyValueMapper<K, NonNullable<V>, unknown>, third as ValueJoiner<NonNullable<V>, unknown, unknown>, fourth as Named | undefined, false);
-    }
-    const streamJoined = fourth as StreamJoined<K, NonNullable<V>, unknown> | undefined;
-    if (third instanceof JoinWindows) return this.#joinStream(other as KStream<K, unknown>, joiner as ValueJoiner<unknown, unknown, unknown>, third, streamJoined, 'inner');
-    return this.#joinTable(other as KTable<K, unknown>, joiner as ValueJoiner<NonNullable<V>, unknown, unknown>, third as Joined<K, NonNullable<V>, unknown> | undefined, false);
+    return this.#join(other, joiner, third, fourth, false);
   }
 
   leftJoin<VT, VR>(table: KTable<K, VT>, joiner: ValueJoiner<NonNullable<V>, VT | null, VR>, joined?: Joined<K, NonNullable<V>, VT>): KStream<K, VR>;
@@ -304,12 +299,24 @@ export class KStreamImpl<K, V> implements KStream<K, V> {
     third?: Joined<K, NonNullable<V>, unknown> | JoinWindows | ((...args: never[]) => unknown),
     fourth?: StreamJoined<K, NonNullable<V>, unknown> | Named,
   ): KStream<K, unknown> {
+    return this.#join(other, joiner, third, fourth, true);
+  }
+
+  /** `join`/`leftJoin`: to a global table, a windowed stream or a table, by what the arguments are. */
+  #join(
+    other: KTable<K, unknown> | KStream<K, unknown> | GlobalKTable<unknown, unknown>,
+    joiner: (...args: never[]) => unknown,
+    third: Joined<K, NonNullable<V>, unknown> | JoinWindows | ((...args: never[]) => unknown) | undefined,
+    fourth: StreamJoined<K, NonNullable<V>, unknown> | Named | undefined,
+    isLeft: boolean,
+  ): KStream<K, unknown> {
     if (other instanceof GlobalKTableImpl) {
-      return this.#joinGlobal(other, joiner as KeyValueMapper<K, NonNullable<V>, unknown>, third as ValueJoiner<NonNullable<V>, unknown, unknown>, fourth as Named | undefined, true);
+      return this.#joinGlobal(other, joiner as KeyValueMapper<K, NonNullable<V>, unknown>, third as ValueJoiner<NonNullable<V>, unknown, unknown>, fourth as Named | undefined, isLeft);
     }
-    const streamJoined = fourth as StreamJoined<K, NonNullable<V>, unknown> | undefined;
-    if (third instanceof JoinWindows) return this.#joinStream(other as KStream<K, unknown>, joiner as ValueJoiner<unknown, unknown, unknown>, third, streamJoined, 'left');
-    return this.#joinTable(other as KTable<K, unknown>, joiner as ValueJoiner<NonNullable<V>, unknown, unknown>, third as Joined<K, NonNullable<V>, unknown> | undefined, true);
+    if (third instanceof JoinWindows) {
+      return this.#joinStream(other as KStream<K, unknown>, joiner as ValueJoiner<unknown, unknown, unknown>, third, fourth as StreamJoined<K, NonNullable<V>, unknown> | undefined, isLeft ? 'left' : 'inner');
+    }
+    return this.#joinTable(other as KTable<K, unknown>, joiner as ValueJoiner<NonNullable<V>, unknown, unknown>, third as Joined<K, NonNullable<V>, unknown> | undefined, isLeft);
   }
 
   outerJoin<VO, VR>(

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import { StreamsError, toError } from '../src/errors.js';
+import { replaceJsonFile } from '../src/util/replace-file.js';
 import type { Processor } from '../src/processor/processor.js';
 import type { ProcessorContext } from '../src/processor/processor-context.js';
 import type { Cancellable } from '../src/processor/punctuation.js';
@@ -183,11 +184,8 @@ export class GlobalStateUpdater {
       if (!this.#state.stores.get(unit.store.storeName)!.persistent) continue;
       data[unit.store.storeName] = Object.fromEntries(unit.positions);
     }
-    const dir = path.join(this.#stateDir, GLOBAL_TASK_ID);
-    fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, CHECKPOINT);
-    fs.writeFileSync(`${file}.tmp`, JSON.stringify(data));
-    fs.renameSync(`${file}.tmp`, file);
+    // The directory exists: the state manager made it when it opened the stores.
+    replaceJsonFile(path.join(this.#stateDir, GLOBAL_TASK_ID, CHECKPOINT), data);
   }
 
   /** Closes the processors and stores. */

@@ -200,7 +200,7 @@ export class KafkaStreams {
         partitionCounts: counts,
         sourceChangelogTopics: this.#sourceChangelogTopics,
         metrics: this.#metrics,
-        transactionalId: `${this.#config.applicationId}-${processId(appDir)}-1`,
+        ...(this.#config.processingGuarantee === 'exactly_once_v2' ? { transactionalId: `${this.#config.applicationId}-${processId(appDir)}-1` } : {}),
         ...(this.#globalThread === null ? {} : { globalStores: this.#globalThread.stores }),
         onRebalance: (phase) => this.#transition(phase === 'start' ? 'REBALANCING' : 'RUNNING'),
         restoreListener: () => this.#restoreListener,
@@ -366,8 +366,7 @@ function processId(appDir: string): string {
     // missing or unreadable: a new id
   }
   const id = randomUUID();
-  writeFileSync(`${file}.tmp`, JSON.stringify({ processId: id }));
-  renameSync(`${file}.tmp`, file);
+  replaceJsonFile(file, { processId: id });
   return id;
 }
 
@@ -378,4 +377,5 @@ function ensureDir(dir: string): string {
 }
 
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { replaceJsonFile } from '../src/util/replace-file.js';

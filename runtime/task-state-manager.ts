@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from 'pino';
 import { StreamsError } from '../src/errors.js';
+import { replaceJsonFile } from '../src/util/replace-file.js';
 import { NO_HEADERS } from '../src/record.js';
 import type { RestoreCallback, RestoreRecord, StateStore, StateStoreContext } from '../src/state/state-store.js';
 import { changelogTopicName } from '../src/state/state-store.js';
@@ -161,10 +162,7 @@ export class TaskStateManager {
       const o = offsets.get(r.changelog.storeName);
       if (o !== undefined) data[r.changelog.storeName] = o;
     }
-    const file = path.join(dir, CHECKPOINT);
-    const tmp = `${file}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(data));
-    fs.renameSync(tmp, file);
+    replaceJsonFile(path.join(dir, CHECKPOINT), data);
   }
 
   /** Forgets the checkpoint: from now on the stores may hold data past it (Kafka deletes it while a task runs). */

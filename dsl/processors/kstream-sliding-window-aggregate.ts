@@ -16,7 +16,7 @@ import type { Change } from '../change.js';
 import type { Aggregator, Initializer } from '../functions.js';
 import type { SlidingWindows } from '../windows/sliding-windows.js';
 import { DroppedRecords } from './dropped-records.js';
-import type { DroppedRecordsMetric } from './kstream-window-aggregate.js';
+import { largestTimestampMs, type DroppedRecordsMetric } from './kstream-window-aggregate.js';
 
 class KStreamSlidingWindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windowed<K>, Change<VA>>, DroppedRecordsMetric {
   #store!: TimestampedWindowStore<K, VA>;
@@ -67,13 +67,7 @@ class KStreamSlidingWindowAggregateProcessor<K, V, VA> implements Processor<K, V
    * advances stream time always lands in its own left window, so the largest window timestamp is the stream time.
    */
   #recoverEmitProgress(): void {
-    let maxTimestampMs = -1;
-    const it = this.#store.all();
-    try {
-      for (const { value } of it) if (value.timestampMs > maxTimestampMs) maxTimestampMs = value.timestampMs;
-    } finally {
-      it.close();
-    }
+    const maxTimestampMs = largestTimestampMs(this.#store);
     if (maxTimestampMs < 0) return;
     this.#observedStreamTimeMs = maxTimestampMs;
     this.#emittedThroughEndMs = maxTimestampMs - this.#graceMs - 1;

@@ -28,6 +28,26 @@ export interface DroppedRecordsMetric {
   readonly droppedRecords: number;
 }
 
+/**
+ * The largest record timestamp in a timestamped window store (-1 when empty): the stream time a windowed
+ * aggregation had observed when it last wrote, from which emit-on-close progress is recovered after a restart.
+ *
+ * @example
+ * ```ts
+ * const observedMs = largestTimestampMs(context.getStateStore<TimestampedWindowStore<string, number>>('counts'));
+ * ```
+ */
+export function largestTimestampMs(store: TimestampedWindowStore<unknown, unknown>): number {
+  let maxTimestampMs = -1;
+  const it = store.all();
+  try {
+    for (const { value } of it) if (value.timestampMs > maxTimestampMs) maxTimestampMs = value.timestampMs;
+  } finally {
+    it.close();
+  }
+  return maxTimestampMs;
+}
+
 class KStreamWindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windowed<K>, Change<VA>>, DroppedRecordsMetric {
   #store!: TimestampedWindowStore<K, VA>;
   #context!: ProcessorContext<Windowed<K>, Change<VA>>;
@@ -68,13 +88,7 @@ class KStreamWindowAggregateProcessor<K, V, VA> implements Processor<K, V, Windo
    * the stream time this processor had observed (records that changed nothing cannot have advanced it).
    */
   #recoverEmitProgress(): void {
-    let maxTimestampMs = -1;
-    const it = this.#store.all();
-    try {
-      for (const { value } of it) if (value.timestampMs > maxTimestampMs) maxTimestampMs = value.timestampMs;
-    } finally {
-      it.close();
-    }
+    const maxTimestampMs = largestTimestampMs(this.#store);
     if (maxTimestampMs < 0) return;
     this.#observedStreamTimeMs = maxTimestampMs;
     this.#lastEmitCloseTimeMs = maxTimestampMs - this.windows.graceMs;
