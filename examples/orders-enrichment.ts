@@ -78,6 +78,7 @@ import {
   type Topology,
   type TopicPartition,
 } from '../src/index.js';
+import { Failure, fail, prng, runMain, sleep } from './lib/cli.js';
 
 const APPLICATION_ID = 'orders-enrichment';
 const CUSTOMERS = 'customers';
@@ -102,20 +103,6 @@ const USAGE = `usage: npm run example:joins -- [--data-dir DIR] [--seed S]
        npm run example:joins -- --describe      (print the topology's describe() and exit)
        npm run example:joins -- --print-data    (print the generated records as JSON lines and exit)
 `;
-
-/** Ends the run with a message on stderr and an exit code (2: bad arguments, 1: anything else). */
-class Failure extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
-
-function fail(message: string, exitCode = 1): never {
-  throw new Failure(message, exitCode);
-}
 
 type Customer = { readonly name: string; readonly tier: 'gold' | 'silver' | 'bronze' };
 type Product = { readonly title: string; readonly priceCents: number };
@@ -174,18 +161,6 @@ function options(argv: readonly string[]): Options {
     if (e instanceof Failure) throw e;
     return fail(e instanceof Error ? e.message : String(e), 2);
   }
-}
-
-/** mulberry32: a small seeded PRNG, so every run with the same seed sees the same data. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const CUSTOMER_ROWS: readonly (readonly [string, Customer])[] = [
@@ -276,8 +251,6 @@ function ordersEnrichment(): Topology {
     .to(PAID, Produced.with(keys, Serdes.Json<PaidOrder>()));
   return builder.build();
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Creates every topic; a data directory that already holds them would mix this run's results with an earlier one's. */
 async function prepareTopics(clients: Clients, dataDir: string): Promise<void> {
@@ -451,15 +424,4 @@ async function main(argv: readonly string[]): Promise<void> {
   }
 }
 
-// A reader that stops early (`| head`) has what it wanted: not an error of this program.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code !== 'EPIPE') throw e;
-  process.exit(0);
-});
-
-try {
-  await main(process.argv.slice(2));
-} catch (e: unknown) {
-  process.stderr.write(`orders-enrichment: ${e instanceof Failure ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exitCode = e instanceof Failure ? e.exitCode : 1;
-}
+await runMain('orders-enrichment', main);

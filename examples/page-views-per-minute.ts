@@ -66,6 +66,7 @@ import {
   type ProducerRecord,
   type Topology,
 } from '../src/index.js';
+import { Failure, fail, prng, runMain, sleep } from './lib/cli.js';
 
 const APPLICATION_ID = 'page-views-per-minute';
 const INPUT = 'page-views';
@@ -90,20 +91,6 @@ const USAGE = `usage: npm run example:windows -- [--data-dir DIR] [--partitions 
        npm run example:windows -- --describe        (print the topology's describe() and exit)
        npm run example:windows -- --print-clicks    (print the generated clicks as JSON lines and exit)
 `;
-
-/** Ends the run with a message on stderr and an exit code (2: bad arguments, 1: anything else). */
-class Failure extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
-
-function fail(message: string, exitCode = 1): never {
-  throw new Failure(message, exitCode);
-}
 
 /** One click: a page view by a user at an event time; flush clicks name their partition. */
 interface Click {
@@ -154,18 +141,6 @@ function options(argv: readonly string[]): Options {
   }
 }
 
-/** mulberry32: a small seeded PRNG, so every run with the same seed sees the same clicks. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** The clicks described in the file comment, in the order they are produced. */
 function generateClicks(seed: number): Click[] {
   const rnd = prng(seed);
@@ -200,8 +175,6 @@ function pageViewsPerMinute(): Topology {
     .to(OUTPUT);
   return builder.build();
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Creates both topics; a data directory that already holds them would mix this run's windows with an earlier one's. */
 async function prepareTopics(clients: Clients, partitions: number, dataDir: string): Promise<void> {
@@ -378,15 +351,4 @@ async function main(argv: readonly string[]): Promise<void> {
   }
 }
 
-// A reader that stops early (`| head`) has what it wanted: not an error of this program.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code !== 'EPIPE') throw e;
-  process.exit(0);
-});
-
-try {
-  await main(process.argv.slice(2));
-} catch (e: unknown) {
-  process.stderr.write(`page-views-per-minute: ${e instanceof Failure ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exitCode = e instanceof Failure ? e.exitCode : 1;
-}
+await runMain('page-views-per-minute', main);

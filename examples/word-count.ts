@@ -39,6 +39,7 @@ import {
   type TopicPartition,
   type Topology,
 } from '../src/index.js';
+import { Failure, fail, runMain, sleep } from './lib/cli.js';
 
 const APPLICATION_ID = 'word-count';
 const INPUT = 'text-lines';
@@ -61,20 +62,6 @@ there they flow again.
 A tributary joins the stream; the stream joins the river;
 the river, at last, reaches the sea.
 `;
-
-/** Ends the run with a message on stderr and an exit code (2: bad arguments, 1: anything else). */
-class Failure extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
-
-function fail(message: string, exitCode = 1): never {
-  throw new Failure(message, exitCode);
-}
 
 interface Options {
   readonly input: string | undefined;
@@ -127,8 +114,6 @@ function readText(file: string): string {
     return fail(`cannot read --input ${file}: ${e instanceof Error ? e.message : String(e)}`, 2);
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Creates `text-lines` (or checks its partition count) and `word-counts`; returns the partition count in use. */
 async function prepareTopics(clients: Clients, requested: number | undefined, dataDir: string): Promise<number> {
@@ -303,15 +288,4 @@ async function main(argv: readonly string[]): Promise<void> {
   }
 }
 
-// A reader that stops early (`| head`) has what it wanted: not an error of this program.
-process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code !== 'EPIPE') throw e;
-  process.exit(0);
-});
-
-try {
-  await main(process.argv.slice(2));
-} catch (e: unknown) {
-  process.stderr.write(`word-count: ${e instanceof Failure ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  process.exitCode = e instanceof Failure ? e.exitCode : 1;
-}
+await runMain('word-count', main);
