@@ -31,6 +31,17 @@
  * | `TOPOLOGY_INVALID`          | no        | a topology cannot be built (unknown parent, cycle, duplicate name, ...)     |
  * | `PROCESSING_FAILED`         | no        | a processor threw for a record and the handler said 'fail'; names the record |
  * | `PRODUCTION_FAILED`         | no        | the log refused an output record and the handler said 'fail'               |
+ * | `CORRUPT_MESSAGE`           | no        | a Kafka protocol frame could not be decoded (truncated, bad length, bad enum) |
+ * | `UNSUPPORTED_VERSION`       | no        | an API or API version neither side supports                                |
+ * | `NETWORK_FAILED`            | yes       | a connection to a broker failed or closed with requests in flight          |
+ * | `NOT_COORDINATOR`           | yes       | the group/transaction coordinator moved; look it up again                  |
+ * | `COORDINATOR_NOT_AVAILABLE` | yes       | no coordinator can be found just now                                       |
+ * | `NOT_LEADER_OR_FOLLOWER`    | yes       | the partition's leader moved; refresh metadata and retry                   |
+ * | `CONCURRENT_TRANSACTIONS`   | yes       | the transaction coordinator is still completing the previous transaction   |
+ * | `INVALID_REQUEST`           | no        | a well-formed request that the broker cannot honour (wrong shape, bad value) |
+ * | `UNSUPPORTED_COMPRESSION_TYPE` | no     | a record batch uses a codec this side cannot read                          |
+ * | `POLICY_VIOLATION`          | no        | refused by a broker policy                                                  |
+ * | `UNKNOWN_SERVER_ERROR`      | no        | a broker answered with an error it did not explain                          |
  *
  * @example
  * ```ts
@@ -66,9 +77,28 @@ export type StreamsErrorCode =
   | 'STORAGE_FAILED'
   | 'TOPOLOGY_INVALID'
   | 'PROCESSING_FAILED'
-  | 'PRODUCTION_FAILED';
+  | 'PRODUCTION_FAILED'
+  | 'CORRUPT_MESSAGE'
+  | 'UNSUPPORTED_VERSION'
+  | 'NETWORK_FAILED'
+  | 'NOT_COORDINATOR'
+  | 'COORDINATOR_NOT_AVAILABLE'
+  | 'NOT_LEADER_OR_FOLLOWER'
+  | 'CONCURRENT_TRANSACTIONS'
+  | 'INVALID_REQUEST'
+  | 'UNSUPPORTED_COMPRESSION_TYPE'
+  | 'POLICY_VIOLATION'
+  | 'UNKNOWN_SERVER_ERROR';
 
-const RETRIABLE: ReadonlySet<StreamsErrorCode> = new Set<StreamsErrorCode>(['REBALANCE_IN_PROGRESS', 'TIMEOUT']);
+const RETRIABLE: ReadonlySet<StreamsErrorCode> = new Set<StreamsErrorCode>([
+  'REBALANCE_IN_PROGRESS',
+  'TIMEOUT',
+  'NETWORK_FAILED',
+  'NOT_COORDINATOR',
+  'COORDINATOR_NOT_AVAILABLE',
+  'NOT_LEADER_OR_FOLLOWER',
+  'CONCURRENT_TRANSACTIONS',
+]);
 
 /** Where in the log an error happened, when known. */
 export interface LogPosition {

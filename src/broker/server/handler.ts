@@ -1,0 +1,52 @@
+/**
+ * The seam between the Kafka-protocol server and what serves each API: a handler takes a decoded request body and
+ * returns the response body; the server owns sockets, framing, ordering and errors.
+ */
+import type { ApiKeyNumber } from '../../protocol/api-keys.js';
+import type { RequestBodies, ResponseBodies } from '../../protocol/messages.js';
+import type { Logger } from '../../util/logger.js';
+import type { Broker } from '../broker.js';
+
+/**
+ * What a handler knows about the request it serves. tributary runs one node: `nodeId` is the controller, every
+ * partition's leader and every group's and transaction's coordinator, reachable at the advertised address.
+ *
+ * @example
+ * ```ts
+ * const handler: ApiHandler<typeof ApiKey.FindCoordinator> = (ctx) => ({ errorCode: 0, nodeId: ctx.nodeId, host: ctx.advertisedHost, port: ctx.advertisedPort });
+ * ```
+ */
+export interface RequestContext {
+  readonly broker: Broker;
+  readonly apiVersion: number;
+  readonly clientId: string | null;
+  /** `address:port` of the client, for logs. */
+  readonly peer: string;
+  readonly logger: Logger;
+  readonly nodeId: number;
+  readonly advertisedHost: string;
+  readonly advertisedPort: number;
+  /** Aborts when the connection closes or the server stops: long polls stop waiting. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Serves one API: the decoded request in, the response body out (sync or async). Errors that concern a partition or
+ * a group belong in the response's error codes; a throw closes the connection.
+ *
+ * @example
+ * ```ts
+ * const heartbeat: ApiHandler<12> = (ctx, req) => ({ throttleTimeMs: 0, errorCode: 0 });
+ * ```
+ */
+export type ApiHandler<K extends ApiKeyNumber> = (ctx: RequestContext, request: RequestBodies[K]) => ResponseBodies[K] | Promise<ResponseBodies[K]>;
+
+/**
+ * Handlers by API key; the server merges several tables (data plane, coordinators, security).
+ *
+ * @example
+ * ```ts
+ * const table: HandlerTable = { [ApiKey.Heartbeat]: heartbeat };
+ * ```
+ */
+export type HandlerTable = { readonly [K in ApiKeyNumber]?: ApiHandler<K> };
