@@ -22,7 +22,7 @@ const PRIMITIVE_TS: Record<string, string> = {
 };
 
 function overlaps(a: VersionRange, b: VersionRange): boolean {
-  return a[0] <= b[1] && b[0] <= a[1];
+  return a[0] <= a[1] && b[0] <= b[1] && a[0] <= b[1] && b[0] <= a[1];
 }
 
 function covers(outer: VersionRange, inner: VersionRange): boolean {

@@ -18,6 +18,7 @@ import { FileStorage, MemoryStorage, type Storage } from './storage.js';
 import { parseTopicConfig, validateTopicName, type TopicConfig, type TopicConfigInput } from './topic-config.js';
 import { TransactionCoordinator } from './transaction-coordinator.js';
 import { TransactionStateTopic } from './transaction-state-topic.js';
+import type { KafkaServer, KafkaServerOptions } from './server/kafka-server.js';
 
 /**
  * When appended bytes are made durable before the append is acknowledged.
@@ -746,6 +747,34 @@ export class Broker {
       }
     }
     return { segmentsDeleted, partitionsCompacted, transactionsAborted };
+  }
+
+  // ---------------------------------------------------------------- network
+
+  /**
+   * Partitions of a topic created without a count: auto-created by a Metadata request, or CreateTopics with -1
+   * (Kafka's num.partitions, default 1).
+   */
+  get defaultNumPartitions(): number {
+    return 1;
+  }
+
+  /**
+   * Serves this broker over the Kafka wire protocol (kcat, kafkajs, librdkafka, tributary's network client), on
+   * 127.0.0.1:9092 unless told otherwise. Close the returned server before the broker.
+   *
+   * @example
+   * ```ts
+   * const server = await broker.listen({ port: 0 });
+   * console.log(`kcat -b 127.0.0.1:${server.address.port} -L`);
+   * await server.close();
+   * ```
+   */
+  async listen(options: KafkaServerOptions = {}): Promise<KafkaServer> {
+    this.#assertOpen();
+    // Loaded on demand: the server imports the broker (as a type), and an embedded broker never needs sockets.
+    const { KafkaServer } = await import('./server/kafka-server.js');
+    return KafkaServer.listen(this, options);
   }
 
   // ---------------------------------------------------------------- lifecycle

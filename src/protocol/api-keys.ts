@@ -2,7 +2,8 @@
  * Kafka API keys tributary speaks, and the version ranges its broker advertises and its client may use.
  *
  * The ranges are the "advertise" column of KAFKA-PROTOCOL.md §1.2: non-flexible versions (plus ApiVersions v3 and
- * TxnOffsetCommit v3, flexible, which carries KIP-447's generation fencing). The lower bounds are what librdkafka
+ * TxnOffsetCommit v3, flexible, which carries KIP-447's generation fencing, and OffsetFetch v6-7, whose requireStable lets
+ * a read_committed consumer wait for offsets of an open transaction). The lower bounds are what librdkafka
  * 2.0.2's feature gates test (Debian's kcat needs JoinGroup/SyncGroup/Heartbeat/LeaveGroup/FindCoordinator v0); the
  * upper bounds are all at or above Kafka 2.1's, the floor Apache Kafka 4.x keeps (KIP-896), so a client that picks
  * the top of each range also works against Kafka 4.x.
@@ -34,6 +35,7 @@ export const ApiKey = {
   ApiVersions: 18,
   CreateTopics: 19,
   DeleteTopics: 20,
+  DeleteRecords: 21,
   InitProducerId: 22,
   AddPartitionsToTxn: 24,
   AddOffsetsToTxn: 25,
@@ -82,7 +84,7 @@ export const SUPPORTED_VERSIONS: ReadonlyMap<number, readonly [number, number]> 
   [ApiKey.ListOffsets, [1, 5]],
   [ApiKey.Metadata, [0, 8]],
   [ApiKey.OffsetCommit, [2, 7]],
-  [ApiKey.OffsetFetch, [1, 5]],
+  [ApiKey.OffsetFetch, [1, 7]],
   [ApiKey.FindCoordinator, [0, 2]],
   [ApiKey.JoinGroup, [0, 5]],
   [ApiKey.Heartbeat, [0, 3]],
@@ -93,6 +95,7 @@ export const SUPPORTED_VERSIONS: ReadonlyMap<number, readonly [number, number]> 
   [ApiKey.ApiVersions, [0, 3]],
   [ApiKey.CreateTopics, [0, 4]],
   [ApiKey.DeleteTopics, [0, 3]],
+  [ApiKey.DeleteRecords, [0, 2]],
   [ApiKey.InitProducerId, [0, 1]],
   [ApiKey.AddPartitionsToTxn, [0, 2]],
   [ApiKey.AddOffsetsToTxn, [0, 2]],

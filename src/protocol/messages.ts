@@ -330,17 +330,17 @@ export interface MetadataRequest {
   /** v0+, nullable v1+ */
   topics: readonly MetadataRequestTopic[] | null;
   /** v4+, default true */
-  allowAutoTopicCreation?: boolean | null;
+  allowAutoTopicCreation?: boolean;
   /** v8-10 */
-  includeClusterAuthorizedOperations?: boolean | null;
+  includeClusterAuthorizedOperations?: boolean;
   /** v8+ */
-  includeTopicAuthorizedOperations?: boolean | null;
+  includeTopicAuthorizedOperations?: boolean;
 }
 
 /** MetadataRequest Topics */
 export interface MetadataRequestTopic {
   /** v10+ */
-  topicId?: Buffer | null;
+  topicId?: Buffer;
   /** v0+, nullable v10+ */
   name: string;
 }
@@ -348,27 +348,27 @@ export interface MetadataRequestTopic {
 /** Kafka's MetadataResponse (versions 0-12; flexible 9+). */
 export interface MetadataResponse {
   /** v3+ */
-  throttleTimeMs?: number | null;
+  throttleTimeMs?: number;
   /** v0+ */
-  brokers: readonly MetadataResponseBroker[] | null;
+  brokers: readonly MetadataResponseBroker[];
   /** v2+, nullable v2+, default null */
   clusterId?: string | null;
   /** v1+, default -1 */
-  controllerId?: number | null;
+  controllerId?: number;
   /** v0+ */
-  topics: readonly MetadataResponseTopic[] | null;
+  topics: readonly MetadataResponseTopic[];
   /** v8-10, default -2147483648 */
-  clusterAuthorizedOperations?: number | null;
+  clusterAuthorizedOperations?: number;
 }
 
 /** MetadataResponse Brokers */
 export interface MetadataResponseBroker {
   /** v0+ */
-  nodeId: number | null;
+  nodeId: number;
   /** v0+ */
-  host: string | null;
+  host: string;
   /** v0+ */
-  port: number | null;
+  port: number;
   /** v1+, nullable v1+, default null */
   rack?: string | null;
 }
@@ -376,35 +376,35 @@ export interface MetadataResponseBroker {
 /** MetadataResponse Topics */
 export interface MetadataResponseTopic {
   /** v0+ */
-  errorCode: number | null;
+  errorCode: number;
   /** v0+, nullable v12+ */
   name: string;
   /** v10+ */
-  topicId?: Buffer | null;
+  topicId?: Buffer;
   /** v1+, default false */
-  isInternal?: boolean | null;
+  isInternal?: boolean;
   /** v0+ */
-  partitions: readonly MetadataResponsePartition[] | null;
+  partitions: readonly MetadataResponsePartition[];
   /** v8+, default -2147483648 */
-  topicAuthorizedOperations?: number | null;
+  topicAuthorizedOperations?: number;
 }
 
 /** MetadataResponse Partitions */
 export interface MetadataResponsePartition {
   /** v0+ */
-  errorCode: number | null;
+  errorCode: number;
   /** v0+ */
-  partitionIndex: number | null;
+  partitionIndex: number;
   /** v0+ */
-  leaderId: number | null;
+  leaderId: number;
   /** v7+, default -1 */
-  leaderEpoch?: number | null;
+  leaderEpoch?: number;
   /** v0+ */
-  replicaNodes: readonly number[] | null;
+  replicaNodes: readonly number[];
   /** v0+ */
-  isrNodes: readonly number[] | null;
+  isrNodes: readonly number[];
   /** v5+ */
-  offlineReplicas?: readonly number[] | null;
+  offlineReplicas?: readonly number[];
 }
 
 /** Kafka's OffsetCommitRequest (versions 0-9; flexible 8+). */
@@ -578,43 +578,43 @@ export interface OffsetFetchResponsePartitions {
 /** Kafka's FindCoordinatorRequest (versions 0-6; flexible 3+). */
 export interface FindCoordinatorRequest {
   /** v0-3 */
-  key: string | null;
+  key: string;
   /** v1+, default 0 */
-  keyType?: number | null;
+  keyType?: number;
   /** v4+ */
-  coordinatorKeys?: readonly string[] | null;
+  coordinatorKeys?: readonly string[];
 }
 
 /** Kafka's FindCoordinatorResponse (versions 0-6; flexible 3+). */
 export interface FindCoordinatorResponse {
   /** v1+ */
-  throttleTimeMs?: number | null;
+  throttleTimeMs?: number;
   /** v0-3 */
-  errorCode: number | null;
+  errorCode: number;
   /** v1-3, nullable v1-3 */
   errorMessage?: string | null;
   /** v0-3 */
-  nodeId: number | null;
+  nodeId: number;
   /** v0-3 */
-  host: string | null;
+  host: string;
   /** v0-3 */
-  port: number | null;
+  port: number;
   /** v4+ */
-  coordinators?: readonly FindCoordinatorResponseCoordinator[] | null;
+  coordinators?: readonly FindCoordinatorResponseCoordinator[];
 }
 
 /** FindCoordinatorResponse Coordinators */
 export interface FindCoordinatorResponseCoordinator {
   /** v4+ */
-  key?: string | null;
+  key?: string;
   /** v4+ */
-  nodeId?: number | null;
+  nodeId?: number;
   /** v4+ */
-  host?: string | null;
+  host?: string;
   /** v4+ */
-  port?: number | null;
+  port?: number;
   /** v4+ */
-  errorCode?: number | null;
+  errorCode?: number;
   /** v4+, nullable v4+ */
   errorMessage?: string;
 }
@@ -622,19 +622,19 @@ export interface FindCoordinatorResponseCoordinator {
 /** Kafka's JoinGroupRequest (versions 0-9; flexible 6+). */
 export interface JoinGroupRequest {
   /** v0+ */
-  groupId: string | null;
+  groupId: string;
   /** v0+ */
-  sessionTimeoutMs: number | null;
+  sessionTimeoutMs: number;
   /** v1+, default -1 */
-  rebalanceTimeoutMs?: number | null;
+  rebalanceTimeoutMs?: number;
   /** v0+ */
-  memberId: string | null;
+  memberId: string;
   /** v5+, nullable v5+, default null */
   groupInstanceId?: string | null;
   /** v0+ */
-  protocolType: string | null;
+  protocolType: string;
   /** v0+ */
-  protocols: readonly JoinGroupRequestProtocol[] | null;
+  protocols: readonly JoinGroupRequestProtocol[];
   /** v8+, nullable v8+, default null */
   reason?: string;
 }
@@ -642,51 +642,51 @@ export interface JoinGroupRequest {
 /** JoinGroupRequest Protocols */
 export interface JoinGroupRequestProtocol {
   /** v0+ */
-  name: string | null;
+  name: string;
   /** v0+ */
-  metadata: Buffer | null;
+  metadata: Buffer;
 }
 
 /** Kafka's JoinGroupResponse (versions 0-9; flexible 6+). */
 export interface JoinGroupResponse {
   /** v2+ */
-  throttleTimeMs?: number | null;
+  throttleTimeMs?: number;
   /** v0+ */
-  errorCode: number | null;
+  errorCode: number;
   /** v0+, default -1 */
-  generationId?: number | null;
+  generationId?: number;
   /** v7+, nullable v7+, default null */
   protocolType?: string;
   /** v0+, nullable v7+ */
   protocolName: string;
   /** v0+ */
-  leader: string | null;
+  leader: string;
   /** v9+, default false */
-  skipAssignment?: boolean | null;
+  skipAssignment?: boolean;
   /** v0+ */
-  memberId: string | null;
+  memberId: string;
   /** v0+ */
-  members: readonly JoinGroupResponseMember[] | null;
+  members: readonly JoinGroupResponseMember[];
 }
 
 /** JoinGroupResponse Members */
 export interface JoinGroupResponseMember {
   /** v0+ */
-  memberId: string | null;
+  memberId: string;
   /** v5+, nullable v5+, default null */
   groupInstanceId?: string | null;
   /** v0+ */
-  metadata: Buffer | null;
+  metadata: Buffer;
 }
 
 /** Kafka's HeartbeatRequest (versions 0-4; flexible 4+). */
 export interface HeartbeatRequest {
   /** v0+ */
-  groupId: string | null;
+  groupId: string;
   /** v0+ */
-  generationId: number | null;
+  generationId: number;
   /** v0+ */
-  memberId: string | null;
+  memberId: string;
   /** v3+, nullable v3+, default null */
   groupInstanceId?: string | null;
 }
@@ -694,25 +694,25 @@ export interface HeartbeatRequest {
 /** Kafka's HeartbeatResponse (versions 0-4; flexible 4+). */
 export interface HeartbeatResponse {
   /** v1+ */
-  throttleTimeMs?: number | null;
+  throttleTimeMs?: number;
   /** v0+ */
-  errorCode: number | null;
+  errorCode: number;
 }
 
 /** Kafka's LeaveGroupRequest (versions 0-5; flexible 4+). */
 export interface LeaveGroupRequest {
   /** v0+ */
-  groupId: string | null;
+  groupId: string;
   /** v0-2 */
-  memberId?: string | null;
+  memberId?: string;
   /** v3+ */
-  members?: readonly LeaveGroupRequestMemberIdentity[] | null;
+  members?: readonly LeaveGroupRequestMemberIdentity[];
 }
 
 /** LeaveGroupRequest Members */
 export interface LeaveGroupRequestMemberIdentity {
   /** v3+ */
-  memberId?: string | null;
+  memberId?: string;
   /** v3+, nullable v3+, default null */
   groupInstanceId?: string | null;
   /** v5+, nullable v5+, default null */
@@ -722,31 +722,31 @@ export interface LeaveGroupRequestMemberIdentity {
 /** Kafka's LeaveGroupResponse (versions 0-5; flexible 4+). */
 export interface LeaveGroupResponse {
   /** v1+ */
-  throttleTimeMs?: number | null;
+  throttleTimeMs?: number;
   /** v0+ */
-  errorCode: number | null;
+  errorCode: number;
   /** v3+ */
-  members?: readonly LeaveGroupResponseMemberResponse[] | null;
+  members?: readonly LeaveGroupResponseMemberResponse[];
 }
 
 /** LeaveGroupResponse Members */
 export interface LeaveGroupResponseMemberResponse {
   /** v3+ */
-  memberId?: string | null;
+  memberId?: string;
   /** v3+, nullable v3+ */
   groupInstanceId?: string | null;
   /** v3+ */
-  errorCode?: number | null;
+  errorCode?: number;
 }
 
 /** Kafka's SyncGroupRequest (versions 0-5; flexible 4+). */
 export interface SyncGroupRequest {
   /** v0+ */
-  groupId: string | null;
+  groupId: string;
   /** v0+ */
-  generationId: number | null;
+  generationId: number;
   /** v0+ */
-  memberId: string | null;
+  memberId: string;
   /** v3+, nullable v3+, default null */
   groupInstanceId?: string | null;
   /** v5+, nullable v5+, default null */
@@ -754,217 +754,217 @@ export interface SyncGroupRequest {
   /** v5+, nullable v5+, default null */
   protocolName?: string;
   /** v0+ */
-  assignments: readonly SyncGroupRequestAssignment[] | null;
+  assignments: readonly SyncGroupRequestAssignment[];
 }
 
 /** SyncGroupRequest Assignments */
 export interface SyncGroupRequestAssignment {
   /** v0+ */
-  memberId: string | null;
+  memberId: string;
   /** v0+ */
-  assignment: Buffer | null;
+  assignment: Buffer;
 }
 
 /** Kafka's SyncGroupResponse (versions 0-5; flexible 4+). */
 export interface SyncGroupResponse {
   /** v1+ */
-  throttleTimeMs?: number | null;
+  throttleTimeMs?: number;
   /** v0+ */
-  errorCode: number | null;
+  errorCode: number;
   /** v5+, nullable v5+, default null */
   protocolType?: string;
   /** v5+, nullable v5+, default null */
   protocolName?: string;
   /** v0+ */
-  assignment: Buffer | null;
+  assignment: Buffer;
 }
 
 /** Kafka's DescribeGroupsRequest (versions 0-5; flexible 5+). */
 export interface DescribeGroupsRequest {
   /** v0+ */
-  groups: readonly string[] | null;
+  groups: readonly string[];
   /** v3+ */
-  includeAuthorizedOperations?: boolean | null;
+  includeAuthorizedOperations?: boolean;
 }
 
 /** Kafka's DescribeGroupsResponse (versions 0-5; flexible 5+). */
 export interface DescribeGroupsResponse {
   /** v1+ */
-  throttleTimeMs?: number | null;
+  throttleTimeMs?: number;
   /** v0+ */
-  groups: readonly DescribeGroupsResponseDescribedGroup[] | null;
+  groups: readonly DescribeGroupsResponseDescribedGroup[];
 }
 
 /** DescribeGroupsResponse Groups */
 export interface DescribeGroupsResponseDescribedGroup {
   /** v0+ */
-  errorCode: number | null;
+  errorCode: number;
   /** v0+ */
-  groupId: string | null;
+  groupId: string;
   /** v0+ */
-  groupState: string | null;
+  groupState: string;
   /** v0+ */
-  protocolType: string | null;
+  protocolType: string;
   /** v0+ */
-  protocolData: string | null;
+  protocolData: string;
   /** v0+ */
-  members: readonly DescribeGroupsResponseDescribedGroupMember[] | null;
+  members: readonly DescribeGroupsResponseDescribedGroupMember[];
   /** v3+, default -2147483648 */
-  authorizedOperations?: number | null;
+  authorizedOperations?: number;
 }
 
 /** DescribeGroupsResponse Members */
 export interface DescribeGroupsResponseDescribedGroupMember {
   /** v0+ */
-  memberId: string | null;
+  memberId: string;
   /** v4+, nullable v4+, default null */
   groupInstanceId?: string | null;
   /** v0+ */
-  clientId: string | null;
+  clientId: string;
   /** v0+ */
-  clientHost: string | null;
+  clientHost: string;
   /** v0+ */
-  memberMetadata: Buffer | null;
+  memberMetadata: Buffer;
   /** v0+ */
-  memberAssignment: Buffer | null;
+  memberAssignment: Buffer;
 }
 
 /** Kafka's ListGroupsRequest (versions 0-5; flexible 3+). */
 export interface ListGroupsRequest {
   /** v4+ */
-  statesFilter?: readonly string[] | null;
+  statesFilter?: readonly string[];
   /** v5+ */
-  typesFilter?: readonly string[] | null;
+  typesFilter?: readonly string[];
 }
 
 /** Kafka's ListGroupsResponse (versions 0-5; flexible 3+). */
 export interface ListGroupsResponse {
   /** v1+ */
-  throttleTimeMs?: number | null;
+  throttleTimeMs?: number;
   /** v0+ */
-  errorCode: number | null;
+  errorCode: number;
   /** v0+ */
-  groups: readonly ListGroupsResponseListedGroup[] | null;
+  groups: readonly ListGroupsResponseListedGroup[];
 }
 
 /** ListGroupsResponse Groups */
 export interface ListGroupsResponseListedGroup {
   /** v0+ */
-  groupId: string | null;
+  groupId: string;
   /** v0+ */
-  protocolType: string | null;
+  protocolType: string;
   /** v4+ */
-  groupState?: string | null;
+  groupState?: string;
   /** v5+ */
-  groupType?: string | null;
+  groupType?: string;
 }
 
 /** Kafka's SaslHandshakeRequest (versions 0-1; flexible none). */
 export interface SaslHandshakeRequest {
   /** v0+ */
-  mechanism: string | null;
+  mechanism: string;
 }
 
 /** Kafka's SaslHandshakeResponse (versions 0-1; flexible none). */
 export interface SaslHandshakeResponse {
   /** v0+ */
-  errorCode: number | null;
+  errorCode: number;
   /** v0+ */
-  mechanisms: readonly string[] | null;
+  mechanisms: readonly string[];
 }
 
 /** Kafka's ApiVersionsRequest (versions 0-4; flexible 3+). */
 export interface ApiVersionsRequest {
   /** v3+ */
-  clientSoftwareName?: string | null;
+  clientSoftwareName?: string;
   /** v3+ */
-  clientSoftwareVersion?: string | null;
+  clientSoftwareVersion?: string;
 }
 
 /** Kafka's ApiVersionsResponse (versions 0-4; flexible 3+). */
 export interface ApiVersionsResponse {
   /** v0+ */
-  errorCode: number | null;
+  errorCode: number;
   /** v0+ */
-  apiKeys: readonly ApiVersionsResponseApiVersion[] | null;
+  apiKeys: readonly ApiVersionsResponseApiVersion[];
   /** v1+ */
-  throttleTimeMs?: number | null;
+  throttleTimeMs?: number;
   /** v3+, tagged 0 */
-  supportedFeatures?: readonly ApiVersionsResponseSupportedFeatureKey[] | null;
+  supportedFeatures?: readonly ApiVersionsResponseSupportedFeatureKey[];
   /** v3+, tagged 1, default -1 */
-  finalizedFeaturesEpoch?: number | null;
+  finalizedFeaturesEpoch?: number;
   /** v3+, tagged 2 */
-  finalizedFeatures?: readonly ApiVersionsResponseFinalizedFeatureKey[] | null;
+  finalizedFeatures?: readonly ApiVersionsResponseFinalizedFeatureKey[];
   /** v3+, tagged 3, default false */
-  zkMigrationReady?: boolean | null;
+  zkMigrationReady?: boolean;
 }
 
 /** ApiVersionsResponse ApiKeys */
 export interface ApiVersionsResponseApiVersion {
   /** v0+ */
-  apiKey: number | null;
+  apiKey: number;
   /** v0+ */
-  minVersion: number | null;
+  minVersion: number;
   /** v0+ */
-  maxVersion: number | null;
+  maxVersion: number;
 }
 
 /** ApiVersionsResponse SupportedFeatures */
 export interface ApiVersionsResponseSupportedFeatureKey {
   /** v3+ */
-  name?: string | null;
+  name?: string;
   /** v3+ */
-  minVersion?: number | null;
+  minVersion?: number;
   /** v3+ */
-  maxVersion?: number | null;
+  maxVersion?: number;
 }
 
 /** ApiVersionsResponse FinalizedFeatures */
 export interface ApiVersionsResponseFinalizedFeatureKey {
   /** v3+ */
-  name?: string | null;
+  name?: string;
   /** v3+ */
-  maxVersionLevel?: number | null;
+  maxVersionLevel?: number;
   /** v3+ */
-  minVersionLevel?: number | null;
+  minVersionLevel?: number;
 }
 
 /** Kafka's CreateTopicsRequest (versions 0-7; flexible 5+). */
 export interface CreateTopicsRequest {
   /** v0+ */
-  topics: readonly CreateTopicsRequestCreatableTopic[] | null;
+  topics: readonly CreateTopicsRequestCreatableTopic[];
   /** v0+, default 60000 */
-  timeoutMs?: number | null;
+  timeoutMs?: number;
   /** v1+, default false */
-  validateOnly?: boolean | null;
+  validateOnly?: boolean;
 }
 
 /** CreateTopicsRequest Topics */
 export interface CreateTopicsRequestCreatableTopic {
   /** v0+ */
-  name: string | null;
+  name: string;
   /** v0+ */
-  numPartitions: number | null;
+  numPartitions: number;
   /** v0+ */
-  replicationFactor: number | null;
+  replicationFactor: number;
   /** v0+ */
-  assignments: readonly CreateTopicsRequestCreatableReplicaAssignment[] | null;
+  assignments: readonly CreateTopicsRequestCreatableReplicaAssignment[];
   /** v0+ */
-  configs: readonly CreateTopicsRequestCreatableTopicConfig[] | null;
+  configs: readonly CreateTopicsRequestCreatableTopicConfig[];
 }
 
 /** CreateTopicsRequest Assignments */
 export interface CreateTopicsRequestCreatableReplicaAssignment {
   /** v0+ */
-  partitionIndex: number | null;
+  partitionIndex: number;
   /** v0+ */
-  brokerIds: readonly number[] | null;
+  brokerIds: readonly number[];
 }
 
 /** CreateTopicsRequest Configs */
 export interface CreateTopicsRequestCreatableTopicConfig {
   /** v0+ */
-  name: string | null;
+  name: string;
   /** v0+, nullable v0+ */
   value: string | null;
 }
@@ -972,27 +972,27 @@ export interface CreateTopicsRequestCreatableTopicConfig {
 /** Kafka's CreateTopicsResponse (versions 0-7; flexible 5+). */
 export interface CreateTopicsResponse {
   /** v2+ */
-  throttleTimeMs?: number | null;
+  throttleTimeMs?: number;
   /** v0+ */
-  topics: readonly CreateTopicsResponseCreatableTopicResult[] | null;
+  topics: readonly CreateTopicsResponseCreatableTopicResult[];
 }
 
 /** CreateTopicsResponse Topics */
 export interface CreateTopicsResponseCreatableTopicResult {
   /** v0+ */
-  name: string | null;
+  name: string;
   /** v7+ */
-  topicId?: Buffer | null;
+  topicId?: Buffer;
   /** v0+ */
-  errorCode: number | null;
+  errorCode: number;
   /** v1+, nullable v0+ */
   errorMessage?: string | null;
   /** v5+, tagged 0 */
-  topicConfigErrorCode?: number | null;
+  topicConfigErrorCode?: number;
   /** v5+, default -1 */
-  numPartitions?: number | null;
+  numPartitions?: number;
   /** v5+, default -1 */
-  replicationFactor?: number | null;
+  replicationFactor?: number;
   /** v5+, nullable v5+ */
   configs?: readonly CreateTopicsResponseCreatableTopicConfigs[];
 }
@@ -1000,25 +1000,25 @@ export interface CreateTopicsResponseCreatableTopicResult {
 /** CreateTopicsResponse Configs */
 export interface CreateTopicsResponseCreatableTopicConfigs {
   /** v5+ */
-  name?: string | null;
+  name?: string;
   /** v5+, nullable v5+ */
   value?: string;
   /** v5+ */
-  readOnly?: boolean | null;
+  readOnly?: boolean;
   /** v5+, default -1 */
-  configSource?: number | null;
+  configSource?: number;
   /** v5+ */
-  isSensitive?: boolean | null;
+  isSensitive?: boolean;
 }
 
 /** Kafka's DeleteTopicsRequest (versions 0-6; flexible 4+). */
 export interface DeleteTopicsRequest {
   /** v6+ */
-  topics?: readonly DeleteTopicsRequestDeleteTopicState[] | null;
+  topics?: readonly DeleteTopicsRequestDeleteTopicState[];
   /** v0-5 */
-  topicNames: readonly string[] | null;
+  topicNames: readonly string[];
   /** v0+ */
-  timeoutMs: number | null;
+  timeoutMs: number;
 }
 
 /** DeleteTopicsRequest Topics */
@@ -1026,15 +1026,15 @@ export interface DeleteTopicsRequestDeleteTopicState {
   /** v6+, nullable v6+, default null */
   name?: string;
   /** v6+ */
-  topicId?: Buffer | null;
+  topicId?: Buffer;
 }
 
 /** Kafka's DeleteTopicsResponse (versions 0-6; flexible 4+). */
 export interface DeleteTopicsResponse {
   /** v1+ */
-  throttleTimeMs?: number | null;
+  throttleTimeMs?: number;
   /** v0+ */
-  responses: readonly DeleteTopicsResponseDeletableTopicResult[] | null;
+  responses: readonly DeleteTopicsResponseDeletableTopicResult[];
 }
 
 /** DeleteTopicsResponse Responses */
@@ -1042,11 +1042,61 @@ export interface DeleteTopicsResponseDeletableTopicResult {
   /** v0+, nullable v6+ */
   name: string;
   /** v6+ */
-  topicId?: Buffer | null;
+  topicId?: Buffer;
   /** v0+ */
-  errorCode: number | null;
+  errorCode: number;
   /** v5+, nullable v5+, default null */
   errorMessage?: string;
+}
+
+/** Kafka's DeleteRecordsRequest (versions 0-2; flexible 2+). */
+export interface DeleteRecordsRequest {
+  /** v0+ */
+  topics: readonly DeleteRecordsRequestDeleteRecordsTopic[];
+  /** v0+ */
+  timeoutMs: number;
+}
+
+/** DeleteRecordsRequest Topics */
+export interface DeleteRecordsRequestDeleteRecordsTopic {
+  /** v0+ */
+  name: string;
+  /** v0+ */
+  partitions: readonly DeleteRecordsRequestDeleteRecordsPartition[];
+}
+
+/** DeleteRecordsRequest Partitions */
+export interface DeleteRecordsRequestDeleteRecordsPartition {
+  /** v0+ */
+  partitionIndex: number;
+  /** v0+ */
+  offset: number;
+}
+
+/** Kafka's DeleteRecordsResponse (versions 0-2; flexible 2+). */
+export interface DeleteRecordsResponse {
+  /** v0+ */
+  throttleTimeMs: number;
+  /** v0+ */
+  topics: readonly DeleteRecordsResponseDeleteRecordsTopicResult[];
+}
+
+/** DeleteRecordsResponse Topics */
+export interface DeleteRecordsResponseDeleteRecordsTopicResult {
+  /** v0+ */
+  name: string;
+  /** v0+ */
+  partitions: readonly DeleteRecordsResponseDeleteRecordsPartitionResult[];
+}
+
+/** DeleteRecordsResponse Partitions */
+export interface DeleteRecordsResponseDeleteRecordsPartitionResult {
+  /** v0+ */
+  partitionIndex: number;
+  /** v0+ */
+  lowWatermark: number;
+  /** v0+ */
+  errorCode: number;
 }
 
 /** Kafka's InitProducerIdRequest (versions 0-5; flexible 2+). */
@@ -1054,173 +1104,173 @@ export interface InitProducerIdRequest {
   /** v0+, nullable v0+ */
   transactionalId: string | null;
   /** v0+ */
-  transactionTimeoutMs: number | null;
+  transactionTimeoutMs: number;
   /** v3+, default -1 */
-  producerId?: number | null;
+  producerId?: number;
   /** v3+, default -1 */
-  producerEpoch?: number | null;
+  producerEpoch?: number;
 }
 
 /** Kafka's InitProducerIdResponse (versions 0-5; flexible 2+). */
 export interface InitProducerIdResponse {
   /** v0+ */
-  throttleTimeMs: number | null;
+  throttleTimeMs: number;
   /** v0+ */
-  errorCode: number | null;
+  errorCode: number;
   /** v0+, default -1 */
-  producerId?: number | null;
+  producerId?: number;
   /** v0+ */
-  producerEpoch: number | null;
+  producerEpoch: number;
 }
 
 /** Kafka's AddPartitionsToTxnRequest (versions 0-5; flexible 3+). */
 export interface AddPartitionsToTxnRequest {
   /** v4+ */
-  transactions?: readonly AddPartitionsToTxnRequestAddPartitionsToTxnTransaction[] | null;
+  transactions?: readonly AddPartitionsToTxnRequestAddPartitionsToTxnTransaction[];
   /** v0-3 */
-  v3AndBelowTransactionalId: string | null;
+  v3AndBelowTransactionalId: string;
   /** v0-3 */
-  v3AndBelowProducerId: number | null;
+  v3AndBelowProducerId: number;
   /** v0-3 */
-  v3AndBelowProducerEpoch: number | null;
+  v3AndBelowProducerEpoch: number;
   /** v0-3 */
-  v3AndBelowTopics: readonly AddPartitionsToTxnRequestAddPartitionsToTxnTopic[] | null;
+  v3AndBelowTopics: readonly AddPartitionsToTxnRequestAddPartitionsToTxnTopic[];
 }
 
 /** AddPartitionsToTxnRequest Transactions */
 export interface AddPartitionsToTxnRequestAddPartitionsToTxnTransaction {
   /** v4+ */
-  transactionalId?: string | null;
+  transactionalId?: string;
   /** v4+ */
-  producerId?: number | null;
+  producerId?: number;
   /** v4+ */
-  producerEpoch?: number | null;
+  producerEpoch?: number;
   /** v4+, default false */
-  verifyOnly?: boolean | null;
+  verifyOnly?: boolean;
   /** v4+ */
-  topics?: readonly AddPartitionsToTxnRequestAddPartitionsToTxnTopic[] | null;
+  topics?: readonly AddPartitionsToTxnRequestAddPartitionsToTxnTopic[];
 }
 
 /** AddPartitionsToTxnRequest Topics */
 export interface AddPartitionsToTxnRequestAddPartitionsToTxnTopic {
   /** v0+ */
-  name: string | null;
+  name: string;
   /** v0+ */
-  partitions: readonly number[] | null;
+  partitions: readonly number[];
 }
 
 /** Kafka's AddPartitionsToTxnResponse (versions 0-5; flexible 3+). */
 export interface AddPartitionsToTxnResponse {
   /** v0+ */
-  throttleTimeMs: number | null;
+  throttleTimeMs: number;
   /** v4+ */
-  errorCode?: number | null;
+  errorCode?: number;
   /** v4+ */
-  resultsByTransaction?: readonly AddPartitionsToTxnResponseAddPartitionsToTxnResult[] | null;
+  resultsByTransaction?: readonly AddPartitionsToTxnResponseAddPartitionsToTxnResult[];
   /** v0-3 */
-  resultsByTopicV3AndBelow: readonly AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[] | null;
+  resultsByTopicV3AndBelow: readonly AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[];
 }
 
 /** AddPartitionsToTxnResponse ResultsByTransaction */
 export interface AddPartitionsToTxnResponseAddPartitionsToTxnResult {
   /** v4+ */
-  transactionalId?: string | null;
+  transactionalId?: string;
   /** v4+ */
-  topicResults?: readonly AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[] | null;
+  topicResults?: readonly AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[];
 }
 
 /** AddPartitionsToTxnResponse TopicResults */
 export interface AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult {
   /** v0+ */
-  name: string | null;
+  name: string;
   /** v0+ */
-  resultsByPartition: readonly AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[] | null;
+  resultsByPartition: readonly AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult[];
 }
 
 /** AddPartitionsToTxnResponse ResultsByPartition */
 export interface AddPartitionsToTxnResponseAddPartitionsToTxnPartitionResult {
   /** v0+ */
-  partitionIndex: number | null;
+  partitionIndex: number;
   /** v0+ */
-  partitionErrorCode: number | null;
+  partitionErrorCode: number;
 }
 
 /** Kafka's AddOffsetsToTxnRequest (versions 0-4; flexible 3+). */
 export interface AddOffsetsToTxnRequest {
   /** v0+ */
-  transactionalId: string | null;
+  transactionalId: string;
   /** v0+ */
-  producerId: number | null;
+  producerId: number;
   /** v0+ */
-  producerEpoch: number | null;
+  producerEpoch: number;
   /** v0+ */
-  groupId: string | null;
+  groupId: string;
 }
 
 /** Kafka's AddOffsetsToTxnResponse (versions 0-4; flexible 3+). */
 export interface AddOffsetsToTxnResponse {
   /** v0+ */
-  throttleTimeMs: number | null;
+  throttleTimeMs: number;
   /** v0+ */
-  errorCode: number | null;
+  errorCode: number;
 }
 
 /** Kafka's EndTxnRequest (versions 0-4; flexible 3+). */
 export interface EndTxnRequest {
   /** v0+ */
-  transactionalId: string | null;
+  transactionalId: string;
   /** v0+ */
-  producerId: number | null;
+  producerId: number;
   /** v0+ */
-  producerEpoch: number | null;
+  producerEpoch: number;
   /** v0+ */
-  committed: boolean | null;
+  committed: boolean;
 }
 
 /** Kafka's EndTxnResponse (versions 0-4; flexible 3+). */
 export interface EndTxnResponse {
   /** v0+ */
-  throttleTimeMs: number | null;
+  throttleTimeMs: number;
   /** v0+ */
-  errorCode: number | null;
+  errorCode: number;
 }
 
 /** Kafka's TxnOffsetCommitRequest (versions 0-4; flexible 3+). */
 export interface TxnOffsetCommitRequest {
   /** v0+ */
-  transactionalId: string | null;
+  transactionalId: string;
   /** v0+ */
-  groupId: string | null;
+  groupId: string;
   /** v0+ */
-  producerId: number | null;
+  producerId: number;
   /** v0+ */
-  producerEpoch: number | null;
+  producerEpoch: number;
   /** v3+, default -1 */
-  generationId?: number | null;
+  generationId?: number;
   /** v3+, default  */
-  memberId?: string | null;
+  memberId?: string;
   /** v3+, nullable v3+, default null */
   groupInstanceId?: string | null;
   /** v0+ */
-  topics: readonly TxnOffsetCommitRequestTopic[] | null;
+  topics: readonly TxnOffsetCommitRequestTopic[];
 }
 
 /** TxnOffsetCommitRequest Topics */
 export interface TxnOffsetCommitRequestTopic {
   /** v0+ */
-  name: string | null;
+  name: string;
   /** v0+ */
-  partitions: readonly TxnOffsetCommitRequestPartition[] | null;
+  partitions: readonly TxnOffsetCommitRequestPartition[];
 }
 
 /** TxnOffsetCommitRequest Partitions */
 export interface TxnOffsetCommitRequestPartition {
   /** v0+ */
-  partitionIndex: number | null;
+  partitionIndex: number;
   /** v0+ */
-  committedOffset: number | null;
+  committedOffset: number;
   /** v2+, default -1 */
-  committedLeaderEpoch?: number | null;
+  committedLeaderEpoch?: number;
   /** v0+, nullable v0+ */
   committedMetadata: string | null;
 }
@@ -1228,43 +1278,43 @@ export interface TxnOffsetCommitRequestPartition {
 /** Kafka's TxnOffsetCommitResponse (versions 0-4; flexible 3+). */
 export interface TxnOffsetCommitResponse {
   /** v0+ */
-  throttleTimeMs: number | null;
+  throttleTimeMs: number;
   /** v0+ */
-  topics: readonly TxnOffsetCommitResponseTopic[] | null;
+  topics: readonly TxnOffsetCommitResponseTopic[];
 }
 
 /** TxnOffsetCommitResponse Topics */
 export interface TxnOffsetCommitResponseTopic {
   /** v0+ */
-  name: string | null;
+  name: string;
   /** v0+ */
-  partitions: readonly TxnOffsetCommitResponsePartition[] | null;
+  partitions: readonly TxnOffsetCommitResponsePartition[];
 }
 
 /** TxnOffsetCommitResponse Partitions */
 export interface TxnOffsetCommitResponsePartition {
   /** v0+ */
-  partitionIndex: number | null;
+  partitionIndex: number;
   /** v0+ */
-  errorCode: number | null;
+  errorCode: number;
 }
 
 /** Kafka's DescribeConfigsRequest (versions 0-4; flexible 4+). */
 export interface DescribeConfigsRequest {
   /** v0+ */
-  resources: readonly DescribeConfigsRequestDescribeConfigsResource[] | null;
+  resources: readonly DescribeConfigsRequestDescribeConfigsResource[];
   /** v1+, default false */
-  includeSynonyms?: boolean | null;
+  includeSynonyms?: boolean;
   /** v3+, default false */
-  includeDocumentation?: boolean | null;
+  includeDocumentation?: boolean;
 }
 
 /** DescribeConfigsRequest Resources */
 export interface DescribeConfigsRequestDescribeConfigsResource {
   /** v0+ */
-  resourceType: number | null;
+  resourceType: number;
   /** v0+ */
-  resourceName: string | null;
+  resourceName: string;
   /** v0+, nullable v0+ */
   configurationKeys: readonly string[] | null;
 }
@@ -1272,43 +1322,43 @@ export interface DescribeConfigsRequestDescribeConfigsResource {
 /** Kafka's DescribeConfigsResponse (versions 0-4; flexible 4+). */
 export interface DescribeConfigsResponse {
   /** v0+ */
-  throttleTimeMs: number | null;
+  throttleTimeMs: number;
   /** v0+ */
-  results: readonly DescribeConfigsResponseDescribeConfigsResult[] | null;
+  results: readonly DescribeConfigsResponseDescribeConfigsResult[];
 }
 
 /** DescribeConfigsResponse Results */
 export interface DescribeConfigsResponseDescribeConfigsResult {
   /** v0+ */
-  errorCode: number | null;
+  errorCode: number;
   /** v0+, nullable v0+ */
   errorMessage: string | null;
   /** v0+ */
-  resourceType: number | null;
+  resourceType: number;
   /** v0+ */
-  resourceName: string | null;
+  resourceName: string;
   /** v0+ */
-  configs: readonly DescribeConfigsResponseDescribeConfigsResourceResult[] | null;
+  configs: readonly DescribeConfigsResponseDescribeConfigsResourceResult[];
 }
 
 /** DescribeConfigsResponse Configs */
 export interface DescribeConfigsResponseDescribeConfigsResourceResult {
   /** v0+ */
-  name: string | null;
+  name: string;
   /** v0+, nullable v0+ */
   value: string | null;
   /** v0+ */
-  readOnly: boolean | null;
+  readOnly: boolean;
   /** v0 */
-  isDefault?: boolean | null;
+  isDefault?: boolean;
   /** v1+, default -1 */
-  configSource?: number | null;
+  configSource?: number;
   /** v0+ */
-  isSensitive: boolean | null;
+  isSensitive: boolean;
   /** v1+ */
-  synonyms?: readonly DescribeConfigsResponseDescribeConfigsSynonym[] | null;
+  synonyms?: readonly DescribeConfigsResponseDescribeConfigsSynonym[];
   /** v3+, default 0 */
-  configType?: number | null;
+  configType?: number;
   /** v3+, nullable v0+ */
   documentation?: string | null;
 }
@@ -1316,29 +1366,29 @@ export interface DescribeConfigsResponseDescribeConfigsResourceResult {
 /** DescribeConfigsResponse Synonyms */
 export interface DescribeConfigsResponseDescribeConfigsSynonym {
   /** v1+ */
-  name?: string | null;
+  name?: string;
   /** v1+, nullable v0+ */
   value?: string | null;
   /** v1+ */
-  source?: number | null;
+  source?: number;
 }
 
 /** Kafka's SaslAuthenticateRequest (versions 0-2; flexible 2+). */
 export interface SaslAuthenticateRequest {
   /** v0+ */
-  authBytes: Buffer | null;
+  authBytes: Buffer;
 }
 
 /** Kafka's SaslAuthenticateResponse (versions 0-2; flexible 2+). */
 export interface SaslAuthenticateResponse {
   /** v0+ */
-  errorCode: number | null;
+  errorCode: number;
   /** v0+, nullable v0+ */
   errorMessage: string | null;
   /** v0+ */
-  authBytes: Buffer | null;
+  authBytes: Buffer;
   /** v1+, default 0 */
-  sessionLifetimeMs?: number | null;
+  sessionLifetimeMs?: number;
 }
 
 /** Request body types by API key. */
@@ -1360,6 +1410,7 @@ export interface RequestBodies {
   18: ApiVersionsRequest;
   19: CreateTopicsRequest;
   20: DeleteTopicsRequest;
+  21: DeleteRecordsRequest;
   22: InitProducerIdRequest;
   24: AddPartitionsToTxnRequest;
   25: AddOffsetsToTxnRequest;
@@ -1388,6 +1439,7 @@ export interface ResponseBodies {
   18: ApiVersionsResponse;
   19: CreateTopicsResponse;
   20: DeleteTopicsResponse;
+  21: DeleteRecordsResponse;
   22: InitProducerIdResponse;
   24: AddPartitionsToTxnResponse;
   25: AddOffsetsToTxnResponse;

@@ -1,0 +1,164 @@
+import { decodeRecords } from '../record-batch.js';
+import type { ApiKey } from '../../protocol/api-keys.js';
+import { kafkaErrorCode, KafkaErrorCode } from '../../protocol/error-codes.js';
+import type {
+  FetchResponsePartitionData,
+  FetchResponseFetchableTopicResponse,
+  ListOffsetsResponseListOffsetsPartitionResponse,
+  ListOffsetsResponseListOffsetsTopicResponse,
+} from '../../protocol/messages.js';
+import { isStreamsError } from '../../errors.js';
+import type { Broker, FetchedPartition, FetchIsolationLevel, FetchPartition } from '../broker.js';
+import type { PartitionLog } from '../partition-log.js';
+import type { ApiHandler } from './handler.js';
+
+/**
+ * The leader epoch of every partition: one node never changes leader, so it stays 0 (Metadata and ListOffsets).
+ *
+ * @example
+ * ```ts
+ * partition.leaderEpoch = LEADER_EPOCH;
+ * ```
+ */
+export const LEADER_EPOCH = 0;
+
+const READ_COMMITTED = 1;
+const EARLIEST = -2;
+const LATEST = -1;
+
+/**
+ * Fetch (4-11): a long poll over `broker.fetch`, which answers once `minBytes` are available or `maxWaitMs` passed
+ * (woken by appends, never polling). Batches are returned verbatim (the response references the log's bytes).
+ * `maxBytes` bounds the whole response and `partitionMaxBytes` each partition, except that the first non-empty
+ * partition always gets one whole batch (KIP-74). read_committed (isolation level 1) reads up to the last stable
+ * offset and lists the aborted transactions in range (null when none). No fetch sessions: sessionId is always 0,
+ * so clients send full requests. When the connection closes or the server stops (`ctx.signal`), a parked fetch
+ * answers at once with what is there.
+ *
+ * @example
+ * ```ts
+ * const res = await handleFetch(ctx, { maxWaitMs: 500, minBytes: 1, maxBytes: 52_428_800, isolationLevel: 1, topics });
+ * ```
+ */
+export const handleFetch: ApiHandler<typeof ApiKey.Fetch> = async (ctx, req) => {
+  const broker = ctx.broker;
+  const requests: FetchPartition[] = [];
+  for (const t of req.topics) {
+    for (const p of t.partitions) requests.push({ topic: t.topic, partition: p.partition, offset: p.fetchOffset, maxBytes: p.partitionMaxBytes });
+  }
+  const isolationLevel: FetchIsolationLevel = req.isolationLevel === READ_COMMITTED ? 'read_committed' : 'read_uncommitted';
+  const options = { maxWaitMs: ctx.signal.aborted ? 0 : req.maxWaitMs, minBytes: req.minBytes, maxBytes: req.maxBytes ?? 0x7fffffff, isolationLevel };
+  let results: FetchedPartition[] | null;
+  try {
+    results = await untilAborted(broker.fetch(requests, options), ctx.signal);
+    if (results === null) results = await broker.fetch(requests, { ...options, maxWaitMs: 0 });
+  } catch (e: unknown) {
+    // A broker that is closing: every partition answers NOT_LEADER_OR_FOLLOWER, so clients look for it again.
+    if (!isStreamsError(e, 'CLOSED')) throw e;
+    results = null;
+  }
+  let i = 0;
+  const responses: FetchResponseFetchableTopicResponse[] = req.topics.map((t) => ({
+    topic: t.topic,
+    partitions: t.partitions.map((p) => (results === null ? closedPartition(p.partition) : partitionData(results[i++]!))),
+  }));
+  return { throttleTimeMs: 0, errorCode: KafkaErrorCode.NONE, sessionId: 0, responses };
+};
+
+function partitionData(r: FetchedPartition): FetchResponsePartitionData {
+  const aborted = r.abortedTransactions;
+  return {
+    partitionIndex: r.partition,
+    errorCode: r.error === undefined ? KafkaErrorCode.NONE : kafkaErrorCode(r.error),
+    highWatermark: r.highWatermark,
+    lastStableOffset: r.lastStableOffset,
+    logStartOffset: r.logStartOffset,
+    abortedTransactions: aborted === undefined || aborted.length === 0 ? null : aborted.map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset })),
+    preferredReadReplica: -1,
+    records: r.bytes,
+  };
+}
+
+function closedPartition(partition: number): FetchResponsePartitionData {
+  return {
+    partitionIndex: partition,
+    errorCode: KafkaErrorCode.NOT_LEADER_OR_FOLLOWER,
+    highWatermark: -1,
+    lastStableOffset: -1,
+    logStartOffset: -1,
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records: EMPTY,
+  };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** Resolves with `work`'s value, or null as soon as `signal` aborts (`work` itself is left to settle on its own). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | null> {
+  if (signal.aborted) return Promise.resolve(null);
+  return new Promise<T | null>((resolve, reject) => {
+    const onAbort = (): void => resolve(null);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/**
+ * ListOffsets (1-5): timestamp -2 is the log start offset, -1 the end (the high watermark, or the last stable
+ * offset under read_committed, v2+); any other timestamp finds the first record at or after it and answers its
+ * offset and timestamp, or offset -1 when no record that readable is that recent (as Kafka does). Timestamps of
+ * -2/-1 answer timestamp -1. Errors are per partition.
+ *
+ * @example
+ * ```ts
+ * await handleListOffsets(ctx, { replicaId: -1, isolationLevel: 0, topics: [{ name: 'in', partitions: [{ partitionIndex: 0, timestamp: -2 }] }] });
+ * ```
+ */
+export const handleListOffsets: ApiHandler<typeof ApiKey.ListOffsets> = (ctx, req) => {
+  const broker = ctx.broker;
+  const isolationLevel: FetchIsolationLevel = ctx.apiVersion >= 2 && req.isolationLevel === READ_COMMITTED ? 'read_committed' : 'read_uncommitted';
+  const topics: ListOffsetsResponseListOffsetsTopicResponse[] = req.topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitions.map((p) => listOffset(broker, t.name, p.partitionIndex, p.timestamp, isolationLevel)),
+  }));
+  return { throttleTimeMs: 0, topics };
+};
+
+function listOffset(broker: Broker, topic: string, partition: number, timestamp: number, isolationLevel: FetchIsolationLevel): ListOffsetsResponseListOffsetsPartitionResponse {
+  try {
+    if (timestamp === EARLIEST || timestamp === LATEST) {
+      const offset = broker.listOffset(topic, partition, timestamp === EARLIEST ? 'earliest' : 'latest', isolationLevel);
+      return { partitionIndex: partition, errorCode: KafkaErrorCode.NONE, timestamp: -1, offset, leaderEpoch: LEADER_EPOCH };
+    }
+    const log = broker.partitionLog(topic, partition);
+    const end = isolationLevel === 'read_committed' ? log.lastStableOffset : log.highWatermark;
+    const found = log.offsetForTimestamp(timestamp);
+    if (found === null || found >= end) return { partitionIndex: partition, errorCode: KafkaErrorCode.NONE, timestamp: -1, offset: -1, leaderEpoch: LEADER_EPOCH };
+    return { partitionIndex: partition, errorCode: KafkaErrorCode.NONE, timestamp: timestampAt(log, found, end), offset: found, leaderEpoch: LEADER_EPOCH };
+  } catch (e: unknown) {
+    return { partitionIndex: partition, errorCode: kafkaErrorCode(e), timestamp: -1, offset: -1, leaderEpoch: -1 };
+  }
+}
+
+/** The timestamp of the record at `offset` (read from its batch; the batch's max timestamp if it cannot be decoded). */
+function timestampAt(log: PartitionLog, offset: number, end: number): number {
+  const read = log.read(offset, 1, end);
+  const bytes = read.bytes;
+  if (bytes.length === 0) return -1;
+  try {
+    for (const r of decodeRecords(bytes, 0)) if (r.offset >= offset) return r.timestampMs;
+  } catch {
+    // A codec this side cannot decode: the batch header still bounds the answer.
+  }
+  return bytes.length >= 43 ? Number(bytes.readBigInt64BE(35)) : -1;
+}
