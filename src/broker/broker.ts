@@ -601,14 +601,15 @@ export class Broker {
    */
   fetch(
     requests: readonly FetchPartition[],
-    options: { maxWaitMs?: number; minBytes?: number; maxBytes?: number; isolationLevel?: FetchIsolationLevel } = {},
+    options: { maxWaitMs?: number; minBytes?: number; maxBytes?: number; isolationLevel?: FetchIsolationLevel; signal?: AbortSignal } = {},
   ): Promise<FetchedPartition[]> {
     if (this.#closed) return Promise.reject(new StreamsError('CLOSED', 'the broker is closed'));
     const maxWaitMs = options.maxWaitMs ?? 500;
     const minBytes = options.maxWaitMs === 0 ? 0 : (options.minBytes ?? 1);
     const isCommitted = options.isolationLevel === 'read_committed';
     const first = this.#readAll(requests, options.maxBytes ?? 52_428_800, isCommitted);
-    if (first.bytes >= minBytes || first.hasError || maxWaitMs <= 0) return Promise.resolve(first.results);
+    const signal = options.signal;
+    if (first.bytes >= minBytes || first.hasError || maxWaitMs <= 0 || signal?.aborted === true) return Promise.resolve(first.results);
     return new Promise((resolve) => {
       const logs: PartitionLog[] = [];
       for (const r of requests) {
@@ -631,9 +632,12 @@ export class Broker {
         maxWaitMs,
         true,
       );
+      // An aborted wait (the connection closed, the server stops) answers at once with what is there.
+      const onAbort = (): void => finish(this.#closed ? first.results : this.#readAll(requests, options.maxBytes ?? 52_428_800, isCommitted).results);
       const finish = (results: FetchedPartition[]): void => {
         if (settled) return;
         settled = true;
+        signal?.removeEventListener('abort', onAbort);
         this.timers.clearTimeout(timer);
         this.#closeHooks.delete(waiter);
         for (const log of logs) this.#waiters.get(log)?.delete(waiter);
@@ -641,6 +645,7 @@ export class Broker {
       };
       for (const log of logs) this.#addWaiter(log, waiter);
       this.#closeHooks.add(waiter);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
 

@@ -50,8 +50,8 @@ export const handleFetch: ApiHandler<typeof ApiKey.Fetch> = async (ctx, req) => 
   const options = { maxWaitMs: ctx.signal.aborted ? 0 : req.maxWaitMs, minBytes: req.minBytes, maxBytes: req.maxBytes ?? 0x7fffffff, isolationLevel };
   let results: FetchedPartition[] | null;
   try {
-    results = await untilAborted(broker.fetch(requests, options), ctx.signal);
-    if (results === null) results = await broker.fetch(requests, { ...options, maxWaitMs: 0 });
+    // The broker stops waiting (and drops its timer) as soon as the connection closes or the server stops.
+    results = await broker.fetch(requests, { ...options, signal: ctx.signal });
   } catch (e: unknown) {
     // A broker that is closing: every partition answers NOT_LEADER_OR_FOLLOWER, so clients look for it again.
     if (!isStreamsError(e, 'CLOSED')) throw e;
@@ -94,24 +94,6 @@ function closedPartition(partition: number): FetchResponsePartitionData {
 
 const EMPTY = Buffer.alloc(0);
 
-/** Resolves with `work`'s value, or null as soon as `signal` aborts (`work` itself is left to settle on its own). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T | null> {
-  if (signal.aborted) return Promise.resolve(null);
-  return new Promise<T | null>((resolve, reject) => {
-    const onAbort = (): void => resolve(null);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
 
 /**
  * ListOffsets (1-5): timestamp -2 is the log start offset, -1 the end (the high watermark, or the last stable
