@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { Broker } from '../src/broker/broker.js';
 import { DirectoryLock } from '../src/broker/directory-lock.js';
 import { inProcessClients, type Clients } from '../src/client/in-process/in-process-clients.js';
+import { kafkaClients } from '../src/client/kafka/kafka-clients.js';
 import { StreamsError, toError } from '../src/errors.js';
 import type { BuiltTopology } from '../src/topology/built-topology.js';
 import type { Topology } from '../src/topology/topology.js';
@@ -65,6 +66,8 @@ export class KafkaStreams {
   #restoreListener: StateRestoreListener | null = null;
   #broker: Broker | null = null;
   #ownsBroker = false;
+  /** Kafka-protocol clients this instance opened for `broker: 'host:port'`; closed with it. */
+  #remoteClients: ReturnType<typeof kafkaClients> | null = null;
   #clients: Clients | null = null;
   #thread: StreamThread | null = null;
   #globalThread: GlobalStreamThread | null = null;
@@ -158,16 +161,22 @@ export class KafkaStreams {
     const isClosed = (): boolean => this.state === 'PENDING_SHUTDOWN' || this.state === 'NOT_RUNNING';
     try {
       this.#lock = DirectoryLock.acquire(ensureDir(appDir));
-      this.#broker = this.#userConfig.broker ?? null;
-      if (this.#broker === null && this.#userConfig.clients === undefined) {
+      const target = this.#userConfig.broker;
+      this.#broker = target instanceof Broker ? target : null;
+      if (this.#userConfig.clients === undefined && (typeof target === 'string' || Array.isArray(target))) {
+        const servers = typeof target === 'string' ? target.split(',').map((s) => s.trim()) : (target as readonly string[]);
+        const remote = kafkaClients({ bootstrapServers: servers, clientId: this.#config.applicationId, logger: this.#logger });
+        this.#remoteClients = remote;
+      } else if (this.#broker === null && this.#userConfig.clients === undefined) {
         this.#broker = await Broker.open({ dataDir: path.join(appDir, 'log'), logger: this.#logger, clock: this.#clock });
         this.#ownsBroker = true;
         if (isClosed()) return await this.#releaseResources();
       }
-      this.#clients = this.#userConfig.clients ?? inProcessClients(this.#broker!);
-      const topics = await this.#clients.admin.listTopics({ includeInternal: true });
+      const clients = this.#userConfig.clients ?? this.#remoteClients ?? inProcessClients(this.#broker!);
+      this.#clients = clients;
+      const topics = await clients.admin.listTopics({ includeInternal: true });
       this.#topology = resolvePatterns(this.#topology, topics);
-      const counts = await this.#prepareTopics(this.#clients, topics);
+      const counts = await this.#prepareTopics(clients, topics);
       if (isClosed()) return await this.#releaseResources();
       this.#transition('REBALANCING');
       if (this.#topology.globalStores.length > 0) {
@@ -175,7 +184,7 @@ export class KafkaStreams {
         const global = new GlobalStreamThread({
           topology: this.#topology,
           config: this.#config,
-          clients: this.#clients,
+          clients,
           logger: this.#logger,
           clock: this.#clock,
           stateDir: appDir,
@@ -193,7 +202,7 @@ export class KafkaStreams {
       const thread = new StreamThread({
         topology: this.#topology,
         config: this.#config,
-        clients: this.#clients,
+        clients,
         logger: this.#logger,
         clock: this.#clock,
         stateDir: appDir,
@@ -348,6 +357,9 @@ export class KafkaStreams {
     await global?.close().catch((e: unknown) => this.#logger.warn({ err: e }, 'closing the global thread failed'));
     if (this.#ownsBroker && this.#broker !== null) await this.#broker.close();
     this.#broker = null;
+    const remote = this.#remoteClients;
+    this.#remoteClients = null;
+    await remote?.close().catch((e: unknown) => this.#logger.warn({ err: e }, 'closing the Kafka clients failed'));
     this.#lock?.release();
     this.#lock = null;
   }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Admin } from '../src/client/admin.js';
-import type { Consumer } from '../src/client/consumer.js';
+import type { Consumer, ConsumerRecords } from '../src/client/consumer.js';
 import type { Clients } from '../src/client/in-process/in-process-clients.js';
 import type { Producer } from '../src/client/producer.js';
 import { StreamsError, toError } from '../src/errors.js';
@@ -170,6 +170,33 @@ export class StreamThread {
     return this.#loop;
   }
 
+  /** When polls began failing with retriable errors (the brokers unreachable), or null while they succeed. */
+  #unreachableSinceMs: number | null = null;
+
+  /**
+   * One poll; a retriable failure (a broker restarting, a coordinator moving) is logged and retried after a backoff
+   * for up to `taskTimeoutMs` (Kafka Streams' task.timeout.ms), returning null meanwhile, before it fails the thread.
+   */
+  async #poll(consumer: Consumer, waitMs: number): Promise<ConsumerRecords | null> {
+    try {
+      const polled = await consumer.poll({ maxRecords: this.#config.maxPollRecords, maxWaitMs: waitMs });
+      if (this.#unreachableSinceMs !== null) this.#logger.info('polls succeed again');
+      this.#unreachableSinceMs = null;
+      return polled;
+    } catch (e: unknown) {
+      if (!(e instanceof StreamsError) || !e.retriable || e.code === 'REBALANCE_IN_PROGRESS') throw e;
+      const now = this.#clock.nowMs();
+      this.#unreachableSinceMs ??= now;
+      const failingMs = now - this.#unreachableSinceMs;
+      if (failingMs >= this.#config.taskTimeoutMs) {
+        throw new StreamsError(e.code, `polls kept failing for ${failingMs} ms (taskTimeoutMs ${this.#config.taskTimeoutMs}): ${e.message}`, { cause: e });
+      }
+      this.#logger.warn({ err: e, failingMs }, 'poll failed with a retriable error; retrying');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 + failingMs / 4)));
+      return null;
+    }
+  }
+
   async #run(): Promise<void> {
     const consumer = this.#consumer!;
     try {
@@ -179,8 +206,9 @@ export class StreamThread {
         // spin: then poll waits a little for the missing partitions' data.
         const buffered = this.#bufferedCount();
         const waitMs = buffered === 0 ? this.#config.pollMs : this.#idle ? Math.min(this.#config.pollMs, Math.max(1, this.#config.maxTaskIdleMs)) : 0;
-        const polled = await consumer.poll({ maxRecords: this.#config.maxPollRecords, maxWaitMs: waitMs });
+        const polled = await this.#poll(consumer, waitMs);
         if (!this.#running) break;
+        if (polled === null) continue;
         for (const b of polled.batches) {
           const task = this.#taskByPartition.get(topicPartitionKey(b.topic, b.partition));
           if (task === undefined) continue;

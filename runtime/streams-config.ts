@@ -21,8 +21,12 @@ export type ProcessingGuarantee = 'at_least_once' | 'exactly_once_v2';
 export interface StreamsConfig {
   /** Names the consumer group and prefixes internal topics (`<applicationId>-<store>-changelog`). Required. */
   readonly applicationId: string;
-  /** The log to run over: an embedded broker (default: one opened under `<stateDir>/<applicationId>/log`). */
-  readonly broker?: Broker;
+  /**
+   * The log to run over: an embedded broker (default: one opened under `<stateDir>/<applicationId>/log`), or the
+   * bootstrap servers of a Kafka-protocol cluster (`'localhost:9092'` or a list; tributary's `tributary broker` or
+   * Apache Kafka), reached through tributary's Kafka client. Nothing else in the app changes.
+   */
+  readonly broker?: Broker | string | readonly string[];
   /** Clients to reach the log; default: in-process clients of `broker`. */
   readonly clients?: Clients;
   /** Where stores keep files and checkpoints (default `<os tmpdir>/tributary-streams`). */
@@ -53,6 +57,12 @@ export interface StreamsConfig {
   readonly maxPollRecords?: number;
   /** How long one poll waits for data (default 100 ms). */
   readonly pollMs?: number;
+  /**
+   * Kafka Streams' task.timeout.ms (default 300000): how long the brokers may stay unreachable (polls failing with
+   * retriable errors such as NETWORK_FAILED, NOT_COORDINATOR) before the thread gives up and the app goes to ERROR.
+   * Meanwhile it retries with backoff, so a broker restart does not stop the app. 0 fails at the first such error.
+   */
+  readonly taskTimeoutMs?: number;
   readonly deserializationExceptionHandler?: DeserializationHandler;
   readonly processingExceptionHandler?: ProcessingHandler;
   readonly productionExceptionHandler?: ProductionHandler;
@@ -85,6 +95,7 @@ export interface ResolvedStreamsConfig {
   readonly maxTaskIdleMs: number;
   readonly maxPollRecords: number;
   readonly pollMs: number;
+  readonly taskTimeoutMs: number;
   readonly deserializationExceptionHandler: DeserializationHandler;
   readonly processingExceptionHandler: ProcessingHandler;
   readonly productionExceptionHandler: ProductionHandler;
@@ -138,6 +149,7 @@ export function resolveStreamsConfig(config: StreamsConfig, defaultStateDir: str
     maxTaskIdleMs: config.maxTaskIdleMs === -1 ? -1 : nonNegative('maxTaskIdleMs', config.maxTaskIdleMs, 0),
     maxPollRecords,
     pollMs: nonNegative('pollMs', config.pollMs, 100),
+    taskTimeoutMs: nonNegative('taskTimeoutMs', config.taskTimeoutMs, 300_000),
     deserializationExceptionHandler: config.deserializationExceptionHandler ?? 'fail',
     processingExceptionHandler: config.processingExceptionHandler ?? 'fail',
     productionExceptionHandler: config.productionExceptionHandler ?? 'fail',

@@ -184,7 +184,8 @@ async function readAll(clients: Clients, topic: string): Promise<{ partition: nu
   return out;
 }
 
-async function check(dir: string, guarantee: ProcessingGuarantee, seed: number, kills: number, acked: ReadonlySet<number>): Promise<Omit<CrashSummary, 'instanceCrashes'>> {
+/** Reads the log under `dir`/log and checks the results against the input actually there (see the file comment). */
+export async function check(dir: string, guarantee: ProcessingGuarantee, seed: number, kills: number, acked: ReadonlySet<number>): Promise<Omit<CrashSummary, 'instanceCrashes'>> {
   const broker = await Broker.open({ dataDir: path.join(dir, 'log'), logger: silentLogger() });
   const problems: string[] = [];
   let lost = 0;
