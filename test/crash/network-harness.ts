@@ -30,13 +30,15 @@ export interface NetworkCrashSummary extends CrashSummary {
   readonly brokerKills: number;
   /** Input partitions held by each application process once all had joined (before the first kill). */
   readonly partitionsPerProcess: readonly number[];
+  /** App processes that exited on their own (went to ERROR) and were restarted, as a supervisor would. */
+  readonly unplannedRestarts: number;
   /** Exit codes of the final SIGTERM stops: the apps', then the broker's. */
   readonly exitCodes: readonly (number | null)[];
 }
 
 /** One line for logs. */
 export function networkSummaryLine(s: NetworkCrashSummary): string {
-  return `[network ${s.guarantee} seed ${s.seed}] processes ${s.partitionsPerProcess.length} holding partitions ${s.partitionsPerProcess.join('/')}, app kills ${s.appKills}, broker kills ${s.brokerKills}, batches acked ${s.batchesAcked}, records in ${s.recordsIn}, results checked ${s.resultsChecked}, lost ${s.lost}, duplicated ${s.duplicated}, exit codes ${s.exitCodes.join(',')}`;
+  return `[network ${s.guarantee} seed ${s.seed}] processes ${s.partitionsPerProcess.length} holding partitions ${s.partitionsPerProcess.join('/')}, app kills ${s.appKills}, broker kills ${s.brokerKills}, unplanned app restarts ${s.unplannedRestarts}, batches acked ${s.batchesAcked}, records in ${s.recordsIn}, results checked ${s.resultsChecked}, lost ${s.lost}, duplicated ${s.duplicated}, exit codes ${s.exitCodes.join(',')}`;
 }
 
 class Proc {
@@ -196,8 +198,13 @@ export async function runNetworkCrashHarness(options: {
         // Not acknowledged (the broker was down): it may or may not be in the log; the check reads the log.
       }
     };
+    let unplannedRestarts = 0;
     const restartDeadApps = async (): Promise<void> => {
-      for (let i = 0; i < apps.length; i++) if (apps[i]!.isExited) apps[i] = await startApp(dir, names[i]!, guarantee, port);
+      for (let i = 0; i < apps.length; i++) {
+        if (!apps[i]!.isExited) continue;
+        unplannedRestarts++;
+        apps[i] = await startApp(dir, names[i]!, guarantee, port);
+      }
     };
 
     const events = [...Array<'app'>(appKills).fill('app'), ...Array<'broker'>(brokerKills).fill('broker')];
@@ -247,7 +254,7 @@ export async function runNetworkCrashHarness(options: {
     await clients.close();
     exitCodes.push(await broker.kill('SIGTERM'));
     const found = await check(dir, guarantee, seed, appKills + brokerKills, acked);
-    return { ...found, instanceCrashes: 0, appKills, brokerKills, partitionsPerProcess, exitCodes };
+    return { ...found, instanceCrashes: 0, appKills, brokerKills, partitionsPerProcess, unplannedRestarts, exitCodes };
   } finally {
     for (const a of apps) await a.kill('SIGKILL');
     await broker.kill('SIGKILL');

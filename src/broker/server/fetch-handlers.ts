@@ -60,12 +60,13 @@ export const handleFetch: ApiHandler<typeof ApiKey.Fetch> = async (ctx, req) => 
   let i = 0;
   const responses: FetchResponseFetchableTopicResponse[] = req.topics.map((t) => ({
     topic: t.topic,
-    partitions: t.partitions.map((p) => (results === null ? closedPartition(p.partition) : partitionData(results[i++]!))),
+    partitions: t.partitions.map((p) => (results === null ? closedPartition(p.partition) : partitionData(results[i++]!, isolationLevel === 'read_committed'))),
   }));
   return { throttleTimeMs: 0, errorCode: KafkaErrorCode.NONE, sessionId: 0, responses };
 };
 
-function partitionData(r: FetchedPartition): FetchResponsePartitionData {
+/** As Kafka: read_committed answers a list of aborted transactions (empty when none), read_uncommitted null. */
+function partitionData(r: FetchedPartition, isCommitted: boolean): FetchResponsePartitionData {
   const aborted = r.abortedTransactions;
   return {
     partitionIndex: r.partition,
@@ -73,7 +74,7 @@ function partitionData(r: FetchedPartition): FetchResponsePartitionData {
     highWatermark: r.highWatermark,
     lastStableOffset: r.lastStableOffset,
     logStartOffset: r.logStartOffset,
-    abortedTransactions: aborted === undefined || aborted.length === 0 ? null : aborted.map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset })),
+    abortedTransactions: !isCommitted ? null : (aborted ?? []).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset })),
     preferredReadReplica: -1,
     records: r.bytes,
   };

@@ -11,10 +11,6 @@ import type { Broker } from '../broker.js';
 import type { CommittedOffset } from '../group-coordinator.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 
-/** Kafka's OFFSET_METADATA_TOO_LARGE (not in KafkaErrorCode yet): commit metadata over offset.metadata.max.bytes. */
-export const OFFSET_METADATA_TOO_LARGE = 12;
-/** Kafka's OPERATION_NOT_ATTEMPTED (not in KafkaErrorCode yet): this partition was fine, another one failed the request. */
-export const OPERATION_NOT_ATTEMPTED = 55;
 /** Kafka's offset.metadata.max.bytes default. */
 const MAX_METADATA_LENGTH = 4096;
 /** DescribeGroups' authorizedOperations without ACLs: READ (3), DELETE (6) and DESCRIBE (8) on a group. */
@@ -113,7 +109,7 @@ export function checkCommits(broker: Broker, topics: readonly CommitTopic[] | nu
       const partition = p.partitionIndex ?? -1;
       const metadata = p.committedMetadata ?? '';
       if (partition < 0 || partition >= n) row.push(KafkaErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-      else if (metadata.length > MAX_METADATA_LENGTH) row.push(OFFSET_METADATA_TOO_LARGE);
+      else if (metadata.length > MAX_METADATA_LENGTH) row.push(KafkaErrorCode.OFFSET_METADATA_TOO_LARGE);
       else {
         row.push(KafkaErrorCode.NONE);
         const epoch = p.committedLeaderEpoch ?? -1;

@@ -14,7 +14,7 @@ import { KafkaErrorCode } from '../../protocol/error-codes.js';
 import type { TopicPartition } from '../../record.js';
 import { javaStringHashCode } from '../../util/java-hash.js';
 import { CONSUMER_OFFSETS_TOPIC, type Broker } from '../broker.js';
-import { checkCommits, errorCodeOf, fillErrors, OPERATION_NOT_ATTEMPTED, partitionCount } from './group-handlers.js';
+import { checkCommits, errorCodeOf, fillErrors, partitionCount } from './group-handlers.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 
 /** The fencing code a client of this API version understands. */
@@ -104,7 +104,7 @@ export const handleAddPartitionsToTxn: ApiHandler<typeof ApiKey.AddPartitionsToT
       return KafkaErrorCode.NONE as number;
     });
   });
-  if (hasUnknown) fillErrors(codes, OPERATION_NOT_ATTEMPTED);
+  if (hasUnknown) fillErrors(codes, KafkaErrorCode.OPERATION_NOT_ATTEMPTED);
   else if (partitions.length > 0) {
     try {
       await ctx.broker.transactions.addPartitionsToTxn(transactionalId, producerId, producerEpoch, partitions);
