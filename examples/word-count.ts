@@ -1,7 +1,7 @@
 /**
  * Word count with the DSL on the embedded broker, with zero set-up: `npm start`, or
  *
- *   npm run wordcount -- [--input FILE] [--data-dir DIR] [--partitions N]
+ *   npm run wordcount -- [--input FILE] [--data-dir DIR] [--partitions N] [--broker HOST:PORT]
  *
  * 1. Opens the included broker under DIR/log (default: a fresh temporary folder, kept and named on stderr so a later
  *    run can continue from it with `--data-dir`).
@@ -33,6 +33,7 @@ import {
   Serdes,
   StreamsBuilder,
   inProcessClients,
+  kafkaClients,
   silentLogger,
   type Clients,
   type ProducerRecord,
@@ -50,8 +51,11 @@ const REPARTITION = `${APPLICATION_ID}-${STORE}-repartition`;
 const PRODUCE_BATCH = 1000;
 const WAIT_STEP_MS = 20;
 
-const USAGE = `usage: npm run wordcount -- [--input FILE] [--data-dir DIR] [--partitions N]
+const USAGE = `usage: npm run wordcount -- [--input FILE] [--data-dir DIR] [--partitions N] [--broker HOST:PORT]
        npm run wordcount -- --describe      (print the topology's describe() and exit)
+
+  --broker HOST:PORT   run over a network broker (npx tributary broker --data-dir DIR, or Apache Kafka)
+                       instead of the embedded one; --data-dir then only holds the app's state
 `;
 
 const SAMPLE = `All streams flow to the sea,
@@ -66,6 +70,7 @@ the river, at last, reaches the sea.
 interface Options {
   readonly input: string | undefined;
   readonly dataDir: string | undefined;
+  readonly broker: string | undefined;
   readonly partitions: number | undefined;
   readonly help: boolean;
   readonly describe: boolean;
@@ -78,6 +83,7 @@ function options(argv: readonly string[]): Options {
       options: {
         input: { type: 'string' },
         'data-dir': { type: 'string' },
+        broker: { type: 'string' },
         partitions: { type: 'string' },
         describe: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -89,6 +95,7 @@ function options(argv: readonly string[]): Options {
     return {
       input: values.input,
       dataDir: values['data-dir'],
+      broker: values.broker,
       partitions: p === undefined ? undefined : Number(p),
       help: values.help === true,
       describe: values.describe === true,
@@ -247,10 +254,12 @@ async function main(argv: readonly string[]): Promise<void> {
   const dataDir = args.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-word-count-'));
   process.stderr.write(`word-count: log and state in ${dataDir}${args.dataDir === undefined ? ' (kept: pass --data-dir to continue from it)' : ''}\n`);
 
-  const broker = await Broker.open({ dataDir: path.join(dataDir, 'log'), logger: silentLogger() });
+  // With --broker the log is a network broker (`npx tributary broker`, or Apache Kafka); otherwise it is embedded.
+  const remote = args.broker === undefined ? null : kafkaClients({ bootstrapServers: [args.broker], clientId: APPLICATION_ID });
+  const broker = remote === null ? await Broker.open({ dataDir: path.join(dataDir, 'log'), logger: silentLogger() }) : null;
   let streams: KafkaStreams | null = null;
   try {
-    const clients = inProcessClients(broker);
+    const clients = remote ?? inProcessClients(broker!);
     const partitions = await prepareTopics(clients, args.partitions, dataDir);
     const lines = linesOf(text);
     await produceLines(clients, lines);
@@ -258,7 +267,7 @@ async function main(argv: readonly string[]): Promise<void> {
 
     streams = new KafkaStreams(wordCount(), {
       applicationId: APPLICATION_ID,
-      broker,
+      broker: args.broker ?? broker!,
       stateDir: path.join(dataDir, 'state'),
       // Keys and values are strings unless an operation says otherwise (count() writes Longs).
       defaultKeySerde: Serdes.String(),
@@ -284,7 +293,8 @@ async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(out);
   } finally {
     await streams?.close();
-    await broker.close();
+    await remote?.close();
+    await broker?.close();
   }
 }
 

@@ -116,6 +116,11 @@ export { CONSUMER_OFFSETS_TOPIC } from './broker/offsets-topic.js';
 
 /* Clients (the seam between the runtime and any log) */
 export { inProcessClients } from './client/in-process/in-process-clients.js';
+export { kafkaClients } from './client/kafka/kafka-clients.js';
+export type { KafkaClientsOptions } from './client/kafka/kafka-clients.js';
+export type { KafkaClusterOptions } from './client/kafka/cluster.js';
+export { KafkaServer } from './broker/server/kafka-server.js';
+export type { KafkaServerOptions } from './broker/server/kafka-server.js';
 export type { Clients } from './client/in-process/in-process-clients.js';
 export type { Admin, NewTopic, TopicDescription, OffsetSpec, TopicConfigs } from './client/admin.js';
 export type { Producer, ProducerConfig, RecordMetadata, TopicMessages } from './client/producer.js';

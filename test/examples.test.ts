@@ -1,4 +1,4 @@
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -113,6 +113,31 @@ describe('examples/word-count.ts', () => {
     expect(r.stderr).toContain(`log and state in ${path.join(dir, 'one')}`);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe(expected);
+  });
+
+  it('runs over a broker in another process (--broker, `tributary broker`) with the same result', async () => {
+    const input = writeTrickyFile('network.txt', 3, 400);
+    const broker = spawn(process.execPath, ['bin/tributary.js', 'broker', '--data-dir', path.join(dir, 'network-log'), '--port', '0', '--log-level', 'warn'], { cwd: root });
+    try {
+      const address = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        broker.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          out += chunk;
+          const m = /listening on (\S+)\n/.exec(out);
+          if (m !== null) resolve(m[1]!);
+        });
+        broker.once('exit', (code) => reject(new Error(`the broker exited with ${code}`)));
+      });
+      const r = wordCount(['--input', input, '--data-dir', path.join(dir, 'network-state'), '--broker', address]);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe(referenceTable([input]));
+      // The log is the broker's: the example kept none of its own.
+      expect(fs.existsSync(path.join(dir, 'network-state', 'log'))).toBe(false);
+    } finally {
+      const exited = new Promise((resolve) => broker.once('exit', resolve));
+      broker.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    }
   });
 
   it('continues the counts in a second run over the same data directory', () => {

@@ -31,6 +31,8 @@ describe('the package face (src/index.ts)', () => {
         'timeWindow',
         'windowedEquals',
         'KafkaStreams',
+        'KafkaServer',
+        'kafkaClients',
         'QueryableStoreTypes',
         'Record',
         'Stores',
