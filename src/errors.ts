@@ -42,6 +42,7 @@
  * | `UNSUPPORTED_COMPRESSION_TYPE` | no     | a record batch uses a codec this side cannot read                          |
  * | `POLICY_VIOLATION`          | no        | refused by a broker policy                                                  |
  * | `UNKNOWN_SERVER_ERROR`      | no        | a broker answered with an error it did not explain                          |
+ * | `FENCED_INSTANCE_ID`        | no        | a newer member with the same group.instance.id replaced this static member  |
  *
  * @example
  * ```ts
@@ -88,7 +89,8 @@ export type StreamsErrorCode =
   | 'INVALID_REQUEST'
   | 'UNSUPPORTED_COMPRESSION_TYPE'
   | 'POLICY_VIOLATION'
-  | 'UNKNOWN_SERVER_ERROR';
+  | 'UNKNOWN_SERVER_ERROR'
+  | 'FENCED_INSTANCE_ID';
 
 const RETRIABLE: ReadonlySet<StreamsErrorCode> = new Set<StreamsErrorCode>([
   'REBALANCE_IN_PROGRESS',

@@ -17,7 +17,7 @@ import { PartitionLog, type AppendInfo } from './partition-log.js';
 import { FileStorage, MemoryStorage, type Storage } from './storage.js';
 import { parseTopicConfig, validateTopicName, type TopicConfig, type TopicConfigInput } from './topic-config.js';
 import { TransactionCoordinator } from './transaction-coordinator.js';
-import { TransactionStateTopic } from './transaction-state-topic.js';
+import { TRANSACTION_STATE_TOPIC, TransactionStateTopic } from './transaction-state-topic.js';
 import type { KafkaServer, KafkaServerOptions } from './server/kafka-server.js';
 
 /**
@@ -291,7 +291,8 @@ export class Broker {
 
   #openTopic(name: string, topicId: string, numPartitions: number, config: TopicConfig, wasClean: boolean, metaFile: string): Topic {
     const topic: Topic = {
-      info: { name, topicId, numPartitions, config, isInternal: name.startsWith('__') },
+      // As Kafka: only the coordinators' own topics are internal (a user may name a topic `__heartbeat`).
+      info: { name, topicId, numPartitions, config, isInternal: name === CONSUMER_OFFSETS_TOPIC || name === TRANSACTION_STATE_TOPIC },
       partitions: [],
       metaFile,
     };
@@ -727,6 +728,10 @@ export class Broker {
   /** Kafka's DeleteRecords: moves the log start offset to `beforeOffset`; returns the new low watermark. */
   deleteRecords(topic: string, partition: number, beforeOffset: number): number {
     this.#assertOpen();
+    // The coordinators' state lives there: deleting it would lose committed offsets and transactions.
+    if (topic === CONSUMER_OFFSETS_TOPIC || topic === TRANSACTION_STATE_TOPIC) {
+      throw new StreamsError('INVALID_TOPIC', `cannot delete records of internal topic ${topic}`, { topic, partition });
+    }
     return this.partitionLog(topic, partition).deleteRecordsBefore(beforeOffset);
   }
 

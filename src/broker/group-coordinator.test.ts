@@ -393,7 +393,7 @@ describe('static members', () => {
     expect(gc.describeGroup('g').state).toBe('Stable');
     const s = await gc.syncGroup({ groupId: 'g', memberId: back.memberId, groupInstanceId: 'i1', generationId: 1, assignments: [] });
     expect(dec(s.assignment)).toBe('a0');
-    await expectCode(() => gc.heartbeat({ groupId: 'g', memberId: old.memberId, groupInstanceId: 'i1', generationId: 1 }), 'UNKNOWN_MEMBER_ID');
+    await expectCode(() => gc.heartbeat({ groupId: 'g', memberId: old.memberId, groupInstanceId: 'i1', generationId: 1 }), 'FENCED_INSTANCE_ID');
   });
 
   it('a static member that does not rejoin stays in the group (unlike a dynamic one) while its session lasts', async () => {

@@ -1095,8 +1095,8 @@ export class GroupCoordinator {
   }
 
   #fenced(groupId: string, memberId: string): StreamsError {
-    // Kafka answers FENCED_INSTANCE_ID; the nearest code here makes the client drop its member id
-    return new StreamsError('UNKNOWN_MEMBER_ID', `member ${memberId} of group ${groupId} was fenced by a newer instance with the same group.instance.id`);
+    // As Kafka: fatal for the old instance, which must not rejoin (it would evict the new one in turn)
+    return new StreamsError('FENCED_INSTANCE_ID', `member ${memberId} of group ${groupId} was fenced by a newer instance with the same group.instance.id`);
   }
 
   #rebalancing(group: Group): StreamsError {

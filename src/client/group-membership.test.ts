@@ -243,6 +243,23 @@ describe('GroupMembership', () => {
     expect(await a.ensureActive()).toHaveLength(12);
   });
 
+  it('a static member replaced by a newer instance with its group.instance.id is fenced for good (no flapping)', async () => {
+    const old = member('old', { groupInstanceId: 'i1' });
+    await activate(old);
+    old.simulateCrash(); // gone without leaving; a new process with the same instance id takes the place
+    const fresh = member('fresh', { groupInstanceId: 'i1' });
+    expect(keys((await activate(fresh))[0]!)).toHaveLength(12);
+    // The old one was only paused: it comes back, learns it was fenced, and never rejoins.
+    const back = member('back', { groupInstanceId: 'i1' });
+    await activate(back); // takes the place again (as a restarted instance would)
+    await vi.advanceTimersByTimeAsync(HEARTBEAT_MS);
+    await expect(fresh.ensureActive()).rejects.toMatchObject({ code: 'FENCED_INSTANCE_ID' });
+    await expect(fresh.ensureActive()).rejects.toMatchObject({ code: 'FENCED_INSTANCE_ID' });
+    await vi.advanceTimersByTimeAsync(HEARTBEAT_MS);
+    expect(back.needsRejoin).toBe(false);
+    expect(gc.describeGroup('g').members).toHaveLength(1);
+  });
+
   it('rejects ensureActive after close or a crash', async () => {
     const a = member('a');
     a.close();

@@ -128,6 +128,8 @@ export class GroupMembership {
   #isHeartbeatInFlight = false;
   #lastPollMs: number;
   #isClosed = false;
+  /** Set when this static member was fenced (FENCED_INSTANCE_ID): every later ensureActive fails with it. */
+  #fatal: StreamsError | null = null;
   /** Bumped by leave(): a rebalance begun under an older epoch must not install its result. */
   #epoch = 0;
 
@@ -170,6 +172,7 @@ export class GroupMembership {
    */
   ensureActive(): Promise<readonly TopicPartition[]> {
     if (this.#isClosed) return Promise.reject(new StreamsError('CLOSED', 'group membership is closed'));
+    if (this.#fatal !== null) return Promise.reject(this.#fatal);
     this.#lastPollMs = this.#opts.clock.nowMs();
     if (!this.#rejoinNeeded && this.#generationId >= 0) return this.#current;
     if (this.#rebalance === null) {
@@ -400,6 +403,15 @@ export class GroupMembership {
       case 'CLOSED':
         this.#stopHeartbeats();
         this.#rejoinNeeded = true;
+        return;
+      case 'FENCED_INSTANCE_ID':
+        // A newer instance with this group.instance.id took the place: fatal, never rejoin (Kafka's behaviour).
+        this.#logger.error({ err: toError(e), memberId }, 'this static member was fenced by a newer instance');
+        this.#fatal = e as StreamsError;
+        this.#generationId = -1;
+        this.#isLost = true;
+        this.#rejoinNeeded = true;
+        this.#stopHeartbeats();
         return;
       default:
         this.#logger.warn({ err: toError(e) }, 'heartbeat failed; retrying');

@@ -194,6 +194,24 @@ describe('codec refuses bad input with a clear error', () => {
     expect(() => decodeRequestBody(ApiKey.Metadata, 1, w, 0)).toThrow(/array of 2147483647 elements/);
   });
 
+  it('a request of many tiny elements is refused before it can exhaust memory (element budget, minimum element size)', () => {
+    // Metadata v8: topics [{ name }]; each element is at least a 2-byte string length.
+    const frame = (count: number, bytesPerElement: number): Buffer => {
+      const b = Buffer.alloc(4 + count * bytesPerElement + 2);
+      b.writeInt32BE(count, 0);
+      for (let i = 0; i < count; i++) b.writeInt16BE(0, 4 + i * bytesPerElement); // name ''
+      return b; // allowAutoTopicCreation, includeCluster/TopicAuthorizedOperations: 3 bools (2 here + 1 short)
+    };
+    const ok = Buffer.concat([frame(150_000, 2).subarray(0, 4 + 150_000 * 2), Buffer.from([1, 0, 0])]);
+    expect(decodeRequestBody(ApiKey.Metadata, 8, ok, 0).topics).toHaveLength(150_000);
+    const tooMany = Buffer.concat([frame(300_000, 2).subarray(0, 4 + 300_000 * 2), Buffer.from([1, 0, 0])]);
+    expect(() => decodeRequestBody(ApiKey.Metadata, 8, tooMany, 0)).toThrow(/more array elements than a request may hold/);
+    // Claiming more elements than the bytes left can hold at their minimum size fails before decoding any.
+    const short = Buffer.alloc(4 + 1000);
+    short.writeInt32BE(600, 0); // 600 topics need at least 1200 bytes
+    expect(() => decodeRequestBody(ApiKey.Metadata, 8, short, 0)).toThrow(/array of 600 elements in 1000 bytes/);
+  });
+
   it('unknown API keys and versions are UNSUPPORTED_VERSION; the header still decodes', () => {
     const h = decodeRequestHeader(Buffer.from('0063' + '0001' + '00000005' + 'ffff', 'hex'));
     expect(h).toMatchObject({ apiKey: 99, apiVersion: 1, correlationId: 5, clientId: null });

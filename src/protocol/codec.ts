@@ -27,6 +27,11 @@ export interface RequestHeader {
 }
 
 const API_VERSIONS_KEY = 18;
+/**
+ * Array elements one request may hold in all (topics, partitions, members...): far above what a client sends, far
+ * below what would let a 100 MiB frame of tiny elements exhaust the broker's memory.
+ */
+const MAX_REQUEST_ELEMENTS = 200_000;
 const specNames = new Map<number, string>();
 
 function specName(apiKey: number): string | undefined {
@@ -138,7 +143,7 @@ export function decodeRequestHeader(frame: Buffer): RequestHeader & { readonly b
  */
 export function decodeRequestBody<K extends ApiKeyNumber>(apiKey: K, apiVersion: number, frame: Buffer, offset: number): RequestBodies[K] {
   const plan = requestPlan(apiKey, apiVersion);
-  const r = new WireReader(frame, offset);
+  const r = new WireReader(frame, offset, frame.length, MAX_REQUEST_ELEMENTS);
   const body = readStruct(r, plan);
   if (r.pos !== frame.length) throw new StreamsError('CORRUPT_MESSAGE', `malformed frame: ${frame.length - r.pos} bytes after the ${apiName(apiKey)} v${apiVersion} request body`);
   return body as unknown as RequestBodies[K];
@@ -238,7 +243,9 @@ function readStruct(r: WireReader, plan: StructPlan): Record<string, unknown> {
       }
       const end = r.pos + size;
       if (end > r.end) throw new StreamsError('CORRUPT_MESSAGE', 'malformed frame: tagged field runs past the end');
-      out[f.key] = readField(new WireReader(r.buf, r.pos, end), f);
+      const sub = new WireReader(r.buf, r.pos, end, r.elementsLeft);
+      out[f.key] = readField(sub, f);
+      r.elementsLeft = sub.elementsLeft;
       r.pos = end;
     }
   }
@@ -247,7 +254,7 @@ function readStruct(r: WireReader, plan: StructPlan): Record<string, unknown> {
 
 function readField(r: WireReader, f: FieldPlan): unknown {
   if (f.kind === 'array') {
-    const n = r.arrayLength(f.compact);
+    const n = r.arrayLength(f.compact, f.minSize);
     if (n < 0) {
       if (f.nullable) return null;
       throw new StreamsError('CORRUPT_MESSAGE', `malformed frame: null in non-nullable array ${f.key}`);

@@ -108,6 +108,7 @@ const TO_KAFKA: Partial<Record<StreamsErrorCode, number>> = {
   INVALID_REQUEST: KafkaErrorCode.INVALID_REQUEST,
   UNSUPPORTED_COMPRESSION_TYPE: KafkaErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
   POLICY_VIOLATION: KafkaErrorCode.POLICY_VIOLATION,
+  FENCED_INSTANCE_ID: KafkaErrorCode.FENCED_INSTANCE_ID,
 };
 
 /** Kafka code -> tributary code, for codes a client sees. */
@@ -152,7 +153,7 @@ const FROM_KAFKA = new Map<number, StreamsErrorCode>([
   [KafkaErrorCode.UNKNOWN_PRODUCER_ID, 'OUT_OF_ORDER_SEQUENCE'],
   [KafkaErrorCode.KAFKA_STORAGE_ERROR, 'STORAGE_FAILED'],
   [KafkaErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'UNSUPPORTED_COMPRESSION_TYPE'],
-  [KafkaErrorCode.FENCED_INSTANCE_ID, 'PRODUCER_FENCED'],
+  [KafkaErrorCode.FENCED_INSTANCE_ID, 'FENCED_INSTANCE_ID'],
   [KafkaErrorCode.UNSTABLE_OFFSET_COMMIT, 'REBALANCE_IN_PROGRESS'],
   [KafkaErrorCode.PRODUCER_FENCED, 'PRODUCER_FENCED'],
 ]);

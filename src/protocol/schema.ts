@@ -32,8 +32,10 @@ export interface FieldPlan {
   readonly compact: boolean;
   /** The tag when this field is a tagged field in this version, else -1. */
   readonly tag: number;
-  /** Makes the value this field has when absent (a fresh object/array each time). */
+  /** Makes the value this field has when absent (shared empty values for arrays, bytes and uuids: never mutate them). */
   readonly makeDefault: () => unknown;
+  /** The fewest bytes this field (for arrays: one element) takes on the wire. */
+  readonly minSize: number;
 }
 
 /**
@@ -53,6 +55,8 @@ export interface StructPlan {
   readonly absent: readonly FieldPlan[];
   /** Flexible versions end every struct with a tagged-field section. */
   readonly isFlexible: boolean;
+  /** The fewest bytes one encoding of this struct takes: bounds how many elements an array may claim. */
+  readonly minSize: number;
 }
 
 /** A field as written in the JSON spec. */
@@ -148,6 +152,12 @@ export function fieldKey(name: string): string {
   return name.charAt(0).toLowerCase() + name.slice(1);
 }
 
+// Defaults are shared, not allocated per absent field: a decoded request must not cost memory for fields its version
+// does not even have (a hostile array of many small elements would otherwise multiply that cost).
+const EMPTY_ARRAY: readonly unknown[] = Object.freeze([]);
+const EMPTY_BYTES = Buffer.alloc(0);
+const ZERO_UUID = Buffer.alloc(16);
+
 const PRIMITIVES: ReadonlySet<string> = new Set(['bool', 'int8', 'int16', 'uint16', 'int32', 'int64', 'float64', 'string', 'bytes', 'records', 'uuid']);
 
 function primitiveDefault(type: Primitive, nullable: boolean, spec: string | undefined): () => unknown {
@@ -169,11 +179,11 @@ function primitiveDefault(type: Primitive, nullable: boolean, spec: string | und
       return () => s;
     }
     case 'bytes':
-      return () => Buffer.alloc(0);
+      return () => EMPTY_BYTES;
     case 'records':
       return () => null;
     case 'uuid':
-      return () => Buffer.alloc(16);
+      return () => ZERO_UUID;
   }
 }
 
@@ -217,7 +227,19 @@ function compileStruct(fields: readonly SpecField[], version: number, isFlexible
     else inOrder.push(plan);
   }
   tagged.sort((a, b) => a.tag - b.tag);
-  return { fields: inOrder, tagged, absent, isFlexible };
+  let minSize = isFlexible ? 1 : 0;
+  for (const f of inOrder) minSize += f.kind === 'array' ? (f.compact ? 1 : 4) : f.minSize;
+  return { fields: inOrder, tagged, absent, isFlexible, minSize };
+}
+
+const FIXED_SIZES: Readonly<Record<string, number>> = { bool: 1, int8: 1, int16: 2, uint16: 2, int32: 4, int64: 8, float64: 8, uuid: 16 };
+
+function minSizeOf(kind: Primitive | 'struct', compact: boolean, nullable: boolean, struct: StructPlan | null): number {
+  if (kind === 'struct') return nullable ? 1 : struct!.minSize;
+  const fixed = FIXED_SIZES[kind];
+  if (fixed !== undefined) return fixed;
+  if (compact) return 1;
+  return kind === 'string' ? 2 : 4;
 }
 
 function compileField(f: SpecField, version: number, isFlexible: boolean, structs: ReadonlyMap<string, readonly SpecField[]>): FieldPlan {
@@ -235,12 +257,14 @@ function compileField(f: SpecField, version: number, isFlexible: boolean, struct
     struct = compileStruct(sub, version >= 0 ? version : firstVersion(f), isFlexible, structs);
   }
   let makeDefault: () => unknown;
-  if (isArray) makeDefault = f.default === 'null' ? () => null : () => [];
+  if (isArray) makeDefault = f.default === 'null' ? () => null : () => EMPTY_ARRAY;
   else if (struct !== null) {
     const s = struct;
     makeDefault = f.default === 'null' ? () => null : () => defaultStruct(s);
   } else makeDefault = primitiveDefault(base as Primitive, nullable || f.default === 'null', f.default);
+  const elemKind: Primitive | 'struct' = isStruct ? 'struct' : (base as Primitive);
   return {
+    minSize: minSizeOf(elemKind, fieldFlexible, isArray ? false : nullable, struct),
     key: fieldKey(f.name),
     kind: isArray ? 'array' : isStruct ? 'struct' : (base as Primitive),
     elem: isArray ? (isStruct ? 'struct' : (base as Primitive)) : null,

@@ -26,11 +26,14 @@ export class WireReader {
   readonly buf: Buffer;
   pos: number;
   readonly end: number;
+  /** Array elements this reader may still decode (a budget per request against memory amplification). */
+  elementsLeft: number;
 
-  constructor(buf: Buffer, pos = 0, end = buf.length) {
+  constructor(buf: Buffer, pos = 0, end = buf.length, maxElements = Number.POSITIVE_INFINITY) {
     this.buf = buf;
     this.pos = pos;
     this.end = end;
+    this.elementsLeft = maxElements;
   }
 
   #need(n: number, what: string): number {
@@ -110,11 +113,18 @@ export class WireReader {
     return this.buf.subarray(p, p + n);
   }
 
-  /** An array's element count (null: -1); checked against the bytes left, each element taking at least one byte. */
-  arrayLength(compact: boolean): number {
+  /**
+   * An array's element count (null: -1), checked before anything is allocated: each element takes at least
+   * `minElementSize` bytes of what is left, and all arrays of one frame together at most the reader's element budget.
+   */
+  arrayLength(compact: boolean, minElementSize = 1): number {
     const n = this.length(compact, true);
     if (n < -1) throw corrupt(`array length ${n}`);
-    if (n > this.end - this.pos) throw corrupt(`array of ${n} elements in ${this.end - this.pos} bytes`);
+    if (n > 0 && n * Math.max(1, minElementSize) > this.end - this.pos) throw corrupt(`array of ${n} elements in ${this.end - this.pos} bytes`);
+    if (n > 0) {
+      this.elementsLeft -= n;
+      if (this.elementsLeft < 0) throw corrupt(`more array elements than a request may hold`);
+    }
     return n;
   }
 

@@ -205,7 +205,7 @@ describe('group membership', () => {
     expect(j2.leader).not.toBe(j2.memberId); // a follower below v9: it must not reassign
     const s2 = await call(ApiKey.SyncGroup, 3, { groupId: 's', generationId: 1, memberId: j2.memberId, groupInstanceId: 'instance-1', assignments: [] });
     expect(s2).toMatchObject({ errorCode: 0, assignment: Buffer.from('mine') });
-    expect((await call(ApiKey.Heartbeat, 3, { groupId: 's', generationId: 1, memberId: j1.memberId, groupInstanceId: 'instance-1' })).errorCode).toBe(E.UNKNOWN_MEMBER_ID);
+    expect((await call(ApiKey.Heartbeat, 3, { groupId: 's', generationId: 1, memberId: j1.memberId, groupInstanceId: 'instance-1' })).errorCode).toBe(E.FENCED_INSTANCE_ID); // the replaced instance is fenced, as Kafka
   });
 
   it('leaves with v3 batched members (per-member errors) and v1 single members', async () => {

@@ -26,12 +26,16 @@ const READ_COMMITTED = 1;
 const EARLIEST = -2;
 const LATEST = -1;
 
+/** Kafka's fetch.max.bytes (55 MiB): the most one Fetch response holds, whatever the client asks (beyond one batch). */
+export const FETCH_MAX_BYTES = 57_671_680;
+
 /**
  * Fetch (4-11): a long poll over `broker.fetch`, which answers once `minBytes` are available or `maxWaitMs` passed
  * (woken by appends, never polling). Batches are returned verbatim (the response references the log's bytes).
  * `maxBytes` bounds the whole response and `partitionMaxBytes` each partition, except that the first non-empty
  * partition always gets one whole batch (KIP-74). read_committed (isolation level 1) reads up to the last stable
- * offset and lists the aborted transactions in range (null when none). No fetch sessions: sessionId is always 0,
+ * offset and lists the aborted transactions in range (empty when none; null under read_uncommitted). Sizes are capped
+ * at {@link FETCH_MAX_BYTES}. No fetch sessions: sessionId is always 0,
  * so clients send full requests. When the connection closes or the server stops (`ctx.signal`), a parked fetch
  * answers at once with what is there.
  *
@@ -44,10 +48,12 @@ export const handleFetch: ApiHandler<typeof ApiKey.Fetch> = async (ctx, req) => 
   const broker = ctx.broker;
   const requests: FetchPartition[] = [];
   for (const t of req.topics) {
-    for (const p of t.partitions) requests.push({ topic: t.topic, partition: p.partition, offset: p.fetchOffset, maxBytes: p.partitionMaxBytes });
+    for (const p of t.partitions) {
+      requests.push({ topic: t.topic, partition: p.partition, offset: p.fetchOffset, maxBytes: Math.max(0, Math.min(p.partitionMaxBytes, FETCH_MAX_BYTES)) });
+    }
   }
   const isolationLevel: FetchIsolationLevel = req.isolationLevel === READ_COMMITTED ? 'read_committed' : 'read_uncommitted';
-  const options = { maxWaitMs: ctx.signal.aborted ? 0 : req.maxWaitMs, minBytes: req.minBytes, maxBytes: req.maxBytes ?? 0x7fffffff, isolationLevel };
+  const options = { maxWaitMs: ctx.signal.aborted ? 0 : req.maxWaitMs, minBytes: req.minBytes, maxBytes: Math.max(0, Math.min(req.maxBytes ?? FETCH_MAX_BYTES, FETCH_MAX_BYTES)), isolationLevel };
   let results: FetchedPartition[] | null;
   try {
     // The broker stops waiting (and drops its timer) as soon as the connection closes or the server stops.

@@ -29,6 +29,8 @@ export interface ConnectionSettings {
   readonly maxInFlight: number;
   /** Bytes queued in the socket's write buffer beyond which reading pauses until it drains. */
   readonly writeHighWaterBytes: number;
+  /** Kafka's connections.max.idle.ms: a connection with nothing in flight and no bytes for this long is closed. */
+  readonly maxIdleMs?: number;
 }
 
 /** One request between its frame being read and its response being written: responses leave in this order. */
@@ -68,8 +70,11 @@ export class KafkaConnection {
   /** Size prefix bytes of the next frame when a read ended inside them. */
   readonly #sizeBytes = Buffer.alloc(4);
   #sizeHave = 0;
-  /** Parts of a frame spread over several reads, gathered until `#partSize` bytes are in. */
-  #parts: Buffer[] | null = null;
+  /**
+   * A frame spread over several reads, copied into one buffer that grows with what arrived (doubling up to the
+   * frame's size), so memory follows the bytes really received, not the size a client claims.
+   */
+  #parts: Buffer | null = null;
   #partsHave = 0;
   #partSize = 0;
   /** Bytes read but not parsed while the connection is blocked (too many in flight, or the writer is behind). */
@@ -85,6 +90,16 @@ export class KafkaConnection {
     this.#onClosed = onClosed;
     this.peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     socket.setNoDelay(true);
+    socket.setKeepAlive(true, 60_000);
+    const maxIdleMs = settings.maxIdleMs ?? 600_000;
+    if (maxIdleMs > 0) {
+      socket.setTimeout(maxIdleMs);
+      socket.on('timeout', () => {
+        if (this.#queue.length > 0) return; // a parked long poll or a slow handler is not idleness
+        settings.logger.info({ peer: this.peer, maxIdleMs }, 'kafka connection idle; closing it');
+        this.destroy();
+      });
+    }
     // Each parked request listens for the abort; up to maxInFlight of them is no leak.
     setMaxListeners(2 * settings.maxInFlight + 10, this.#abort.signal);
     socket.on('data', (chunk: Buffer) => this.#consume(chunk));
@@ -128,9 +143,16 @@ export class KafkaConnection {
 
   // ---- reading --------------------------------------------------------------------------------------------------
 
+  /**
+   * Reading pauses while too many requests are in flight, while the socket's writer is behind, or while a Fetch is in
+   * flight: a Fetch may hold up to fetch.max.bytes of log data, so a client cannot pipeline many of them (Kafka reads
+   * one request at a time per connection; responses are in order anyway, so later requests lose nothing by waiting).
+   */
   #isBlocked(): boolean {
-    return this.#queue.length >= this.#settings.maxInFlight || this.#socket.writableLength > this.#settings.writeHighWaterBytes;
+    return this.#fetchesInFlight > 0 || this.#queue.length >= this.#settings.maxInFlight || this.#socket.writableLength > this.#settings.writeHighWaterBytes;
   }
+
+  #fetchesInFlight = 0;
 
   /** Parses frames out of `chunk`; stops (keeping the rest as backlog, socket paused) when the connection is blocked. */
   #consume(chunk: Buffer): void {
@@ -139,13 +161,19 @@ export class KafkaConnection {
     while (pos < len) {
       if (this.#isDestroyed || this.#isClosing) return;
       if (this.#parts !== null) {
-        // Inside a frame that spans reads: gather its parts, copy once when complete.
+        // Inside a frame that spans reads: copy into its buffer, grown as bytes arrive.
         const take = Math.min(len - pos, this.#partSize - this.#partsHave);
-        this.#parts.push(take === len && pos === 0 ? chunk : chunk.subarray(pos, pos + take));
-        this.#partsHave += take;
+        const need = this.#partsHave + take;
+        if (need > this.#parts.length) {
+          const grown = Buffer.allocUnsafe(Math.min(this.#partSize, Math.max(need, 2 * this.#parts.length)));
+          this.#parts.copy(grown, 0, 0, this.#partsHave);
+          this.#parts = grown;
+        }
+        chunk.copy(this.#parts, this.#partsHave, pos, pos + take);
+        this.#partsHave = need;
         pos += take;
         if (this.#partsHave < this.#partSize) return;
-        const frame = Buffer.concat(this.#parts, this.#partSize);
+        const frame = this.#parts;
         this.#parts = null;
         this.#handleFrame(frame);
         continue;
@@ -176,7 +204,7 @@ export class KafkaConnection {
         pos += size;
         this.#handleFrame(frame);
       } else {
-        this.#parts = [];
+        this.#parts = Buffer.allocUnsafe(Math.min(size, Math.max(64 * 1024, len - pos)));
         this.#partsHave = 0;
         this.#partSize = size;
       }
@@ -268,8 +296,13 @@ export class KafkaConnection {
       return;
     }
     if (isPromiseLike(result)) {
+      const isFetch = apiKey === ApiKey.Fetch;
+      if (isFetch) this.#fetchesInFlight++;
       result.then(
-        (r) => this.#complete(slot, r as ResponseBodies[ApiKeyNumber]),
+        (r) => {
+          if (isFetch) this.#fetchesInFlight--;
+          this.#complete(slot, r as ResponseBodies[ApiKeyNumber]);
+        },
         (e: unknown) => this.#fail(slot, e),
       );
     } else this.#complete(slot, result as ResponseBodies[ApiKeyNumber]);

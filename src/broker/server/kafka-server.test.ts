@@ -195,6 +195,51 @@ describe('KafkaServer', () => {
     expect(c.received).toEqual(Array.from({ length: 22 }, (_, i) => i + 1));
   });
 
+  it('reads no further request while a Fetch is in flight (a client cannot pipeline many large fetches)', async () => {
+    let fetches = 0;
+    const fetch = builtInHandlers[ApiKey.Fetch]!;
+    const { server } = await start({
+      extraHandlers: {
+        [ApiKey.Fetch]: (ctx, req) => {
+          fetches++;
+          return fetch(ctx, req);
+        },
+      },
+    });
+    const c = await connect(server);
+    const parked = [1, 2, 3].map(() => c.request(ApiKey.Fetch, 11, fetchRequest(0, 20_000)));
+    await settle(server);
+    expect(fetches).toBe(1);
+    const producer = await connect(server);
+    await producer.request(ApiKey.Produce, 7, produceRequest('go'));
+    await Promise.all(parked);
+    expect(fetches).toBe(3);
+  });
+
+  it('closes a connection idle for connectionsMaxIdleMs, but not one whose long poll is parked', async () => {
+    const { server } = await start({ connectionsMaxIdleMs: 150 });
+    const idle = await connect(server);
+    const polling = await connect(server);
+    const parked = polling.request(ApiKey.Fetch, 11, fetchRequest(0, 600));
+    await idle.closed;
+    expect(polling.isClosed).toBe(false);
+    expect((await parked).responses[0]!.partitions[0]!.errorCode).toBe(0);
+  });
+
+  it('refuses DeleteRecords on the coordinators\' internal topics (INVALID_TOPIC_EXCEPTION)', async () => {
+    const { broker, server } = await start();
+    const c = await connect(server);
+    const res = await c.request(ApiKey.DeleteRecords, 1, {
+      topics: [{ name: '__consumer_offsets', partitions: [{ partitionIndex: 0, offset: -1 }] }, { name: 't', partitions: [{ partitionIndex: 0, offset: 0 }] }],
+      timeoutMs: 1_000,
+    });
+    expect(res.topics.map((t) => t.partitions[0]!.errorCode)).toEqual([KafkaErrorCode.INVALID_TOPIC_EXCEPTION, 0]);
+    // Only the coordinators' topics are internal: a user's `__` topic is an ordinary one.
+    broker.createTopic('__heartbeat', 1);
+    expect(broker.describeTopic('__heartbeat').isInternal).toBe(false);
+    expect(broker.describeTopic('__consumer_offsets').isInternal).toBe(true);
+  });
+
   it('refuses connections beyond the per-address limit', async () => {
     const { server } = await start({ maxConnectionsPerIp: 2 });
     const a = await connect(server);

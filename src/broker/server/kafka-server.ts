@@ -33,6 +33,8 @@ export interface KafkaServerOptions {
   readonly maxConnectionsPerIp?: number;
   /** Requests one connection may have in flight before its socket is paused; default 100. */
   readonly maxInFlightPerConnection?: number;
+  /** Kafka's connections.max.idle.ms: a connection with nothing in flight that sends nothing this long is closed; default 600000, 0 never. */
+  readonly connectionsMaxIdleMs?: number;
   /** How long {@link KafkaServer.close} lets in-flight requests finish before it drops connections; default 5000. */
   readonly shutdownTimeoutMs?: number;
   /** More handlers (they win over the built-in ones for the same key). */
@@ -130,6 +132,7 @@ export class KafkaServer {
       maxRequestBytes: options.maxRequestBytes ?? 104_857_600,
       maxInFlight: options.maxInFlightPerConnection ?? 100,
       writeHighWaterBytes: WRITE_HIGH_WATER_BYTES,
+      maxIdleMs: options.connectionsMaxIdleMs ?? 600_000,
     };
     const s = new KafkaServer(server, { host, port: bound.port }, settings, options);
     logger.info({ host, port: bound.port, advertised: `${settings.advertisedHost}:${settings.advertisedPort}`, nodeId: settings.nodeId }, 'kafka server listening');

@@ -1,4 +1,4 @@
-import { encodeBatch, type RecordInput } from '../../broker/record-batch.js';
+import { encodeBatch, type CompressionCodec, type RecordInput } from '../../broker/record-batch.js';
 import { StreamsError, toError } from '../../errors.js';
 import { ApiKey } from '../../protocol/api-keys.js';
 import { KafkaErrorCode } from '../../protocol/error-codes.js';
@@ -52,6 +52,8 @@ export interface ProduceSenderOptions {
   readonly maxBatchBytes: number;
   readonly isIdempotent: boolean;
   readonly isTransactional: boolean;
+  /** The codec of every batch (ProducerConfig.compressionType); default 'none'. */
+  readonly compression?: CompressionCodec;
   /** Producer id and epoch to stamp on new batches (-1 when none yet). */
   readonly identity: () => { readonly producerId: number; readonly producerEpoch: number };
   /** Gets a producer id when an idempotent producer has none (after a reset). */
@@ -212,7 +214,16 @@ export class ProduceSender {
           },
           (e: unknown) => {
             this.#ensuring = false;
-            for (const q of this.#ready) if (!q.inFlight) this.#failChunks(q.chunks.splice(0), toStreamsError(e));
+            const err = toStreamsError(e);
+            for (const q of this.#ready) {
+              if (q.inFlight) continue;
+              // A batch parked for a retry fails too: nothing may be left that no drain will ever pick up again.
+              if (q.retry !== null) {
+                this.#failChunks(q.retry.chunks, err);
+                q.retry = null;
+              }
+              this.#failChunks(q.chunks.splice(0), err);
+            }
             this.#ready.clear();
           },
         );
@@ -250,9 +261,10 @@ export class ProduceSender {
     const records = chunks.length === 1 ? chunks[0]!.records : chunks.flatMap((c) => c.records);
     let encoded: Buffer;
     try {
+      const compression = this.#options.compression ?? 'none';
       encoded = this.#options.isIdempotent
-        ? encodeBatch(records, { producerId, producerEpoch, baseSequence: q.nextSequence, isTransactional: this.#options.isTransactional })
-        : encodeBatch(records);
+        ? encodeBatch(records, { producerId, producerEpoch, baseSequence: q.nextSequence, isTransactional: this.#options.isTransactional, compression })
+        : encodeBatch(records, { compression });
     } catch (e: unknown) {
       this.#failChunks(chunks, toStreamsError(e));
       return null;
