@@ -43,6 +43,7 @@ function context(apiVersion: number, signal: AbortSignal): RequestContext {
     advertisedHost: '127.0.0.1',
     advertisedPort: 9092,
     signal,
+    principal: 'User:ANONYMOUS',
   };
 }
 

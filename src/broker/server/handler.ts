@@ -28,6 +28,11 @@ export interface RequestContext {
   readonly advertisedPort: number;
   /** Aborts when the connection closes or the server stops: long polls stop waiting. */
   readonly signal: AbortSignal;
+  /**
+   * Who sent the request, as Kafka names principals: `User:ANONYMOUS` on a plaintext listener without SASL, `User:<name>`
+   * after SASL, the certificate's subject (`User:CN=...`) with TLS client authentication.
+   */
+  readonly principal: string;
 }
 
 /**

@@ -63,6 +63,8 @@ const FIXED_HEADER_BYTES = 8;
  */
 export class KafkaConnection {
   readonly peer: string;
+  /** The authenticated principal (Kafka's `User:ANONYMOUS` until a security layer says otherwise). */
+  principal = 'User:ANONYMOUS';
   readonly #socket: Socket;
   readonly #settings: ConnectionSettings;
   readonly #abort = new AbortController();
@@ -287,6 +289,7 @@ export class KafkaConnection {
       advertisedHost: s.advertisedHost,
       advertisedPort: s.advertisedPort,
       signal: this.#abort.signal,
+      principal: this.principal,
     };
     let result: unknown;
     try {
