@@ -7,8 +7,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../util/clock.js';
 import { silentLogger } from '../util/logger.js';
 import { Broker } from './broker.js';
+import { crc32c } from './crc32c.js';
 import { segmentFileName } from './log-segment.js';
-import { checkBatch, decodeRecords, encodeBatch, hasDeleteHorizonMs, isControlBatch, type RecordInput } from './record-batch.js';
+import { checkBatch, compressionOf, decodeRecords, encodeBatch, hasDeleteHorizonMs, isControlBatch, readBatchHeader, type CompressionCodec, type RecordInput } from './record-batch.js';
 import { FileStorage, MemoryStorage, type LogFile, type Storage } from './storage.js';
 import type { TopicConfigInput } from './topic-config.js';
 
@@ -91,15 +92,15 @@ function cloneMemory(src: MemoryStorage, root: string): MemoryStorage {
   return dst;
 }
 
-function append(broker: Broker, records: readonly { key: string; value: string | null }[], timestampMs: number): Promise<unknown> {
+function append(broker: Broker, records: readonly { key: string; value: string | null }[], timestampMs: number, compression: CompressionCodec = 'none'): Promise<unknown> {
   const input: RecordInput[] = records.map((r) => ({ key: Buffer.from(r.key), value: r.value === null ? null : Buffer.from(r.value), timestampMs }));
-  return broker.produce([{ topic: TOPIC, partition: 0, batch: encodeBatch(input) }]);
+  return broker.produce([{ topic: TOPIC, partition: 0, batch: encodeBatch(input, { compression }) }]);
 }
 
 // ------------------------------------------------------------------------------------------------ the model
 
 type Op =
-  | { readonly kind: 'append'; readonly entries: readonly { readonly key: number; readonly isDelete: boolean }[] }
+  | { readonly kind: 'append'; readonly entries: readonly { readonly key: number; readonly isDelete: boolean }[]; readonly codec: CompressionCodec }
   | { readonly kind: 'advance'; readonly ms: number }
   | { readonly kind: 'maintain' }
   | { readonly kind: 'reopen'; readonly isClean: boolean };
@@ -115,8 +116,12 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 6,
     arbitrary: fc
-      .array(fc.record({ key: fc.integer({ min: 0, max: 5 }), isDelete: fc.integer({ min: 0, max: 4 }).map((n) => n === 0) }), { minLength: 1, maxLength: 3 })
-      .map((entries) => ({ kind: 'append' as const, entries })),
+      .tuple(
+        fc.array(fc.record({ key: fc.integer({ min: 0, max: 5 }), isDelete: fc.integer({ min: 0, max: 4 }).map((n) => n === 0) }), { minLength: 1, maxLength: 3 }),
+        // Compaction must keep compressed batches readable (and compressed): a few appends use each codec.
+        fc.constantFrom<CompressionCodec>('none', 'none', 'none', 'gzip', 'snappy', 'lz4', 'zstd'),
+      )
+      .map(([entries, codec]) => ({ kind: 'append' as const, entries, codec })),
   },
   { weight: 3, arbitrary: fc.constantFrom(1, 5, 10, 10, 20, 30, 50).map((ms) => ({ kind: 'advance' as const, ms })) },
   { weight: 3, arbitrary: fc.constant({ kind: 'maintain' as const }) },
@@ -173,7 +178,7 @@ class Harness {
       case 'append': {
         const ts = this.clock.nowMs();
         const entries = op.entries.map((e) => ({ key: `k${e.key}`, value: e.isDelete ? null : `k${e.key}=${this.#seq++}` }));
-        const [info] = (await append(this.broker, entries, ts)) as { baseOffset: number }[];
+        const [info] = (await append(this.broker, entries, ts, op.codec)) as { baseOffset: number }[];
         entries.forEach((e, i) => this.appended.push({ offset: info!.baseOffset + i, key: e.key, value: e.value, timestampMs: ts }));
         return;
       }
@@ -631,6 +636,77 @@ describe('compaction of transactional data', () => {
       // Now the aborted c-open and everything superseded go; 'e' stays only if it is still in the active segment.
       expect(values().filter((v) => v !== 'e')).toEqual(['a-plain', 'b-committed', 'c-plain-2', 'd-plain-2', 'e2']);
       expect(markers()).toBe(3);
+    } finally {
+      await broker.close();
+    }
+  });
+});
+
+describe('compaction of compressed batches', () => {
+  it('rewrites a batch it drops records from with the same codec, and copies a batch that keeps them all byte for byte', async () => {
+    const clock = new ManualClock(START_MS);
+    const broker = await openBroker(new MemoryStorage(), '/data', clock);
+    try {
+      broker.createTopic(TOPIC, 1, { 'cleanup.policy': 'compact', 'segment.bytes': 1 << 20, 'segment.ms': NEVER_ROLL_MS });
+      const log = broker.partitionLog(TOPIC, 0);
+      const kv = (k: string, v: string | null): { key: string; value: string | null } => ({ key: k, value: v === null ? null : `${v} `.repeat(20) });
+      await append(broker, [kv('a', 'a1'), kv('b', 'b1'), kv('c', 'c1')], START_MS, 'zstd'); // offsets 0-2: a1 superseded
+      await append(broker, [kv('d', 'd1'), kv('e', 'e1')], START_MS, 'snappy'); // 3-4: kept whole
+      await append(broker, [kv('a', 'a2'), kv('f', null)], START_MS, 'lz4'); // 5-6: a tombstone gets its delete horizon
+      await append(broker, [kv('b', 'b2')], START_MS, 'gzip'); // 7: supersedes b1
+      log.roll();
+      await append(broker, [kv('z', 'z')], START_MS); // the active segment
+      /** Each batch's first offset, codec, and bytes (baseOffset included). */
+      const batches = (): { offset: number; codec: string; bytes: string }[] => {
+        const out: { offset: number; codec: string; bytes: string }[] = [];
+        for (let o = log.logStartOffset; o < log.highWatermark; ) {
+          const r = log.read(o, 1);
+          const h = readBatchHeader(r.bytes, 0);
+          out.push({ offset: h.baseOffset, codec: compressionOf(h.attributes), bytes: r.bytes.subarray(0, 12 + h.batchLength).toString('hex') });
+          o = r.nextOffset;
+        }
+        return out;
+      };
+      const before = batches();
+      await broker.runMaintenance();
+      const after = batches();
+      expect(after.map((b) => [b.offset, b.codec])).toEqual([[2, 'zstd'], [3, 'snappy'], [5, 'lz4'], [7, 'gzip'], [8, 'none']]);
+      expect(after[1]!.bytes).toBe(before[1]!.bytes);
+      expect(after[3]!.bytes).toBe(before[3]!.bytes);
+      expect(after[0]!.bytes).not.toBe(before[0]!.bytes);
+      expect(hasDeleteHorizonMs(readBatchHeader(Buffer.from(after[2]!.bytes, 'hex'), 0).attributes)).toBe(true);
+      expect(readLog(broker).map((r) => [r.offset, r.key, r.value?.slice(0, 2) ?? null])).toEqual([
+        [2, 'c', 'c1'],
+        [3, 'd', 'd1'],
+        [4, 'e', 'e1'],
+        [5, 'a', 'a2'],
+        [6, 'f', null],
+        [7, 'b', 'b2'],
+        [8, 'z', 'z '],
+      ]);
+    } finally {
+      await broker.close();
+    }
+  });
+
+  it('refuses to rewrite a compressed batch whose section does not decompress, though its CRC holds, and leaves it in place', async () => {
+    const clock = new ManualClock(START_MS);
+    const broker = await openBroker(new MemoryStorage(), '/data', clock);
+    try {
+      broker.createTopic(TOPIC, 1, { 'cleanup.policy': 'compact', 'segment.bytes': 1 << 20, 'segment.ms': NEVER_ROLL_MS });
+      const bad = encodeBatch(
+        ['a', 'b'].map((k) => ({ key: Buffer.from(k), value: Buffer.from(`${k} `.repeat(30)), timestampMs: START_MS })),
+        { compression: 'lz4' },
+      );
+      bad[61]! ^= 0xff; // the LZ4 frame's magic
+      bad.writeUInt32BE(crc32c(bad, 21, bad.length), 17);
+      broker.appendSync(TOPIC, 0, bad, true); // trusted: not validated, as if written by a buggy producer in-process
+      await append(broker, [{ key: 'a', value: 'a2' }], START_MS);
+      const log = broker.partitionLog(TOPIC, 0);
+      log.roll();
+      await append(broker, [{ key: 'z', value: 'z' }], START_MS);
+      await expect(broker.runMaintenance()).rejects.toMatchObject({ code: 'CORRUPT_RECORD', topic: TOPIC, partition: 0, offset: 0, message: expect.stringMatching(/compaction found a corrupt batch.*lz4 frame: bad magic/) });
+      expect(log.read(0, 1).bytes.subarray(0, bad.length).equals(bad)).toBe(true);
     } finally {
       await broker.close();
     }

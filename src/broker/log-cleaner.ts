@@ -2,9 +2,10 @@ import * as path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Clock } from '../util/clock.js';
-import { StreamsError } from '../errors.js';
+import { isStreamsError, StreamsError } from '../errors.js';
 import { BATCH, LogSegment, segmentFileName } from './log-segment.js';
 import type { PartitionLog } from './partition-log.js';
+import { codecById } from './compression.js';
 import { checkBatch, decodeRecords, encodeBatch, hasDeleteHorizonMs, isControlBatch, isTransactionalBatch, readBatchHeader, type RecordInput } from './record-batch.js';
 import type { Storage } from './storage.js';
 import { isCompacted, type TopicConfig } from './topic-config.js';
@@ -50,7 +51,9 @@ interface CleanerState {
  * tombstones survive `delete.retention.ms` after the cleaning that first sees them (their batches carry a delete
  * horizon, KIP-534) and are dropped after. Records younger than `min.compaction.lag.ms` and the active segment are
  * never touched. Cleaning is incremental: it yields to the event loop every megabyte, so appends and fetches go
- * on while it runs; each segment is swapped in one synchronous step.
+ * on while it runs; each segment is swapped in one synchronous step. A rewritten batch keeps its codec (a compressed
+ * batch is decompressed once per pass and compressed again only when records were dropped from it or its
+ * tombstones get their delete horizon); a batch that keeps all its records is copied as it is.
  */
 export class LogCleaner {
   readonly #storage: Storage;
@@ -149,7 +152,8 @@ export class LogCleaner {
         const records: RecordInput[] = [];
         let hasTombstone = false;
         let firstOffset = -1;
-        for (const r of decodeRecords(buf, pos, header)) {
+        const decoded = decodeRecords(buf, pos, header);
+        for (const r of decoded) {
           const isLatest = r.key === null || latest.get(r.key.toString('latin1')) === r.offset;
           const expiredTombstone = r.value === null && horizon !== null && nowMs >= horizon;
           if (!isLatest || expiredTombstone) {
@@ -166,6 +170,11 @@ export class LogCleaner {
         if (hasTombstone && horizon === null) stampsHorizon = true;
         const newHorizon = hasTombstone ? (horizon ?? nowMs + config['delete.retention.ms']) : undefined;
         if (newHorizon !== undefined) nextHorizonMs = Math.min(nextHorizonMs, newHorizon);
+        if (records.length === decoded.length && newHorizon === (horizon ?? undefined)) {
+          // Nothing to change in this batch: its bytes (compressed or not) stay as they are.
+          out.append(buf.subarray(pos, pos + 12 + header.batchLength));
+          return;
+        }
         out.append(
           encodeBatch(records, {
             baseOffset: firstOffset,
@@ -175,6 +184,7 @@ export class LogCleaner {
             isTransactional: isTransactionalBatch(header.attributes),
             baseSequence: header.baseSequence < 0 ? -1 : header.baseSequence + (firstOffset - header.baseOffset),
             partitionLeaderEpoch: header.partitionLeaderEpoch,
+            compression: codecById(header.attributes & 7),
             ...(newHorizon === undefined ? {} : { deleteHorizonMs: newHorizon }),
           }),
         );
@@ -220,16 +230,16 @@ export class LogCleaner {
       const r = seg.read(offset, SLICE_BYTES, seg.nextOffset, log.topic, log.partition);
       if (r === null) break;
       for (let p = 0; p < r.bytes.length; ) {
-        // Never rewrite a corrupt batch: a fresh CRC would launder it into valid-looking data.
-        const check = checkBatch(r.bytes, p, r.bytes.length);
-        if (check.kind !== 'ok') {
-          throw new StreamsError('CORRUPT_RECORD', `compaction found a corrupt batch in ${seg.log.path}: ${check.kind === 'corrupt' ? check.reason : 'truncated'}`, {
-            topic: log.topic,
-            partition: log.partition,
-            offset,
-          });
+        // Never rewrite a corrupt batch: a fresh CRC would launder it into valid-looking data. The records' grammar is
+        // checked by decodeRecords as the visitor decodes them (a compressed batch is decompressed once, not twice).
+        const check = checkBatch(r.bytes, p, r.bytes.length, undefined, false);
+        if (check.kind !== 'ok') throw corruptBatch(log, seg, offset, check.kind === 'corrupt' ? check.reason : 'truncated');
+        try {
+          visit(r.bytes, p);
+        } catch (e: unknown) {
+          if (isStreamsError(e, 'CORRUPT_RECORD')) throw corruptBatch(log, seg, check.header.baseOffset, e.message, e);
+          throw e;
         }
-        visit(r.bytes, p);
         p += check.size;
       }
       offset = r.nextOffset;
@@ -245,3 +255,11 @@ export class LogCleaner {
   }
 }
 
+function corruptBatch(log: PartitionLog, seg: LogSegment, offset: number, reason: string, cause?: unknown): StreamsError {
+  return new StreamsError('CORRUPT_RECORD', `compaction found a corrupt batch in ${seg.log.path}: ${reason}`, {
+    topic: log.topic,
+    partition: log.partition,
+    offset,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}

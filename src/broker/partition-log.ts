@@ -8,9 +8,9 @@ import { BATCH, LogSegment, type SegmentRead } from './log-segment.js';
 import { readInt64BE } from './varint.js';
 import { finishInterruptedSwap } from './log-cleaner.js';
 import { ProducerStateManager, type ProducerStateSnapshot } from './producer-state.js';
-import { checkBatch, decodeRecords, setBatchBaseOffset, setLogAppendTime } from './record-batch.js';
+import { checkBatch, decodeRecords, recompressBatch, setBatchBaseOffset, setLogAppendTime } from './record-batch.js';
 import type { Storage } from './storage.js';
-import { isDeleteRetained, type TopicConfig } from './topic-config.js';
+import { isDeleteRetained, storedCodec, type TopicConfig } from './topic-config.js';
 
 const META_FILE = 'partition.meta';
 const PRODUCER_SNAPSHOT_FILE = 'producer-state.json';
@@ -300,18 +300,21 @@ export class PartitionLog {
    * {@link validate}), checks idempotent sequence numbers, rolls the segment when due, assigns offsets in place and
    * writes it. The batch is visible to consumers once the broker advances the high watermark.
    */
-  append(batch: Buffer, isValidated = false): AppendInfo {
-    if (!isValidated) this.validate(batch);
+  append(produced: Buffer, isValidated = false): AppendInfo {
+    if (!isValidated) this.validate(produced);
     const config = this.#config();
-    const lastDelta = batch.readInt32BE(BATCH.lastOffsetDelta);
-    const pid = readInt64BE(batch, BATCH.producerId);
-    const epoch = batch.readInt16BE(BATCH.producerEpoch);
-    const seq = batch.readInt32BE(BATCH.baseSequence);
+    const lastDelta = produced.readInt32BE(BATCH.lastOffsetDelta);
+    const pid = readInt64BE(produced, BATCH.producerId);
+    const epoch = produced.readInt16BE(BATCH.producerEpoch);
+    const seq = produced.readInt32BE(BATCH.baseSequence);
     const lastSeq = seq < 0 ? -1 : (seq + lastDelta) % 0x80000000;
     const decision = this.producers.check(pid, epoch, seq, lastSeq, this.#where);
     if (decision.kind === 'duplicate') {
       return { baseOffset: decision.baseOffset, lastOffset: decision.lastOffset, logAppendTimeMs: -1, isDuplicate: true };
     }
+    // compression.type other than 'producer': the stored batch is re-coded to the topic's codec, as Kafka's broker does.
+    const codec = storedCodec(config);
+    const batch = codec === null ? produced : recompressBatch(produced, codec);
     const nowMs = this.#clock.nowMs();
     this.#maybeRoll(batch.length, lastDelta, nowMs, config);
     const baseOffset = this.logEndOffset;

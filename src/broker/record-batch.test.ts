@@ -17,11 +17,13 @@ import {
   isTransactionalBatch,
   MAGIC_V2,
   readBatchHeader,
+  recompressBatch,
   setBatchBaseOffset,
   setLogAppendTime,
   timestampTypeOf,
 } from './record-batch.js';
 import type { DecodedRecord, EncodeBatchOptions, RecordInput } from './record-batch.js';
+import { COMPRESSION_CODECS, codecId } from './compression.js';
 
 /** Reads a fixture: hex digits, whitespace ignored, `#` to end of line is a comment. */
 function fixture(name: string): Buffer {
@@ -282,12 +284,35 @@ describe('checkBatch', () => {
     expect(checkBatch(fixCrc(padded), 0)).toMatchObject({ kind: 'corrupt', reason: expect.stringContaining('longer than its fields') });
   });
 
-  it('reports an unsupported codec as corrupt, and decodeRecords throws for it', () => {
-    const lz4 = Buffer.from(batch);
-    lz4.writeInt16BE(3, 21);
-    fixCrc(lz4);
-    expect(checkBatch(lz4, 0)).toMatchObject({ kind: 'corrupt', reason: expect.stringContaining('unsupported compression lz4') });
-    expect(thrownCode(() => decodeRecords(lz4, 0))).toBe('CORRUPT_RECORD');
+  it('reports an unassigned codec id (5-7) as corrupt, and decodeRecords throws UNSUPPORTED_COMPRESSION_TYPE for it', () => {
+    const five = Buffer.from(batch);
+    five.writeInt16BE(5, 21);
+    fixCrc(five);
+    expect(checkBatch(five, 0)).toMatchObject({ kind: 'corrupt', reason: expect.stringContaining('unsupported compression codec id 5') });
+    expect(checkBatch(five, 0, five.length, five.length, false)).toMatchObject({ kind: 'corrupt' });
+    expect(compressionOf(5)).toBe('unknown');
+    expect(thrownCode(() => decodeRecords(five, 0))).toBe('UNSUPPORTED_COMPRESSION_TYPE');
+  });
+
+  it('claims a codec the section is not written with: corrupt, and decodeRecords throws CORRUPT_RECORD', () => {
+    for (const codec of [1, 2, 3, 4]) {
+      const lying = Buffer.from(batch);
+      lying.writeInt16BE(codec, 21);
+      fixCrc(lying);
+      expect(checkBatch(lying, 0)).toMatchObject({ kind: 'corrupt' });
+      expect(thrownCode(() => decodeRecords(lying, 0))).toBe('CORRUPT_RECORD');
+    }
+  });
+
+  it('with checkRecords false checks framing and CRC only, leaving the grammar to decodeRecords', () => {
+    const trailing = Buffer.concat([batch, Buffer.from([0])]);
+    trailing.writeInt32BE(trailing.length - 12, 8);
+    fixCrc(trailing);
+    expect(checkBatch(trailing, 0, trailing.length, 2 ** 31 - 1, false)).toMatchObject({ kind: 'ok', size: trailing.length });
+    expect(checkBatch(trailing, 0)).toMatchObject({ kind: 'corrupt' });
+    const badCrc = Buffer.from(batch);
+    badCrc[30]! ^= 1;
+    expect(checkBatch(badCrc, 0, badCrc.length, 2 ** 31 - 1, false)).toMatchObject({ kind: 'corrupt' });
   });
 
   it('readBatchHeader and decodeRecords refuse a batch that runs past the buffer', () => {
@@ -334,7 +359,7 @@ const optionsArb: fc.Arbitrary<EncodeBatchOptions> = fc.record(
     isControl: fc.boolean(),
     timestampType: fc.constantFrom('CreateTime' as const, 'LogAppendTime' as const),
     deleteHorizonMs: timestampArb,
-    compression: fc.constantFrom('none' as const, 'gzip' as const),
+    compression: fc.constantFrom(...COMPRESSION_CODECS),
   },
   { requiredKeys: [] },
 );
@@ -418,7 +443,8 @@ describe('properties', () => {
         expect(decoded).toHaveLength(c.header.recordCount);
       } else {
         expect(c.kind).toBe('corrupt');
-        expect(code).toBe('CORRUPT_RECORD');
+        // An edit of the codec bits to an unassigned id (5-7) is unsupported rather than corrupt for a reader.
+        expect(code).toBe((bad.readInt16BE(21) & 7) > 4 ? 'UNSUPPORTED_COMPRESSION_TYPE' : 'CORRUPT_RECORD');
       }
     },
   );
@@ -431,4 +457,58 @@ describe('properties', () => {
       expect(checkBatch(edited, 0).kind).toBe('ok');
     },
   );
+});
+
+describe('compressed batches', () => {
+  const codecs = COMPRESSION_CODECS.filter((c) => c !== 'none');
+  /** What a reader sees of a record: everything but where its bytes live. */
+  const view = (r: DecodedRecord): unknown => [r.offset, r.timestampMs, r.key?.toString('hex') ?? null, r.value?.toString('hex') ?? null, r.headers.map((h) => [h.key, h.value === null ? null : Buffer.from(h.value).toString('hex')])];
+
+  test.prop([recordsArb, optionsArb, fc.constantFrom(...codecs)], { numRuns: 120 })(
+    'a compressed batch and the uncompressed batch of the same records decode to the same records, for each codec',
+    (records, options, codec) => {
+      const plain = encodeBatch(records, { ...options, compression: 'none' });
+      const packed = encodeBatch(records, { ...options, compression: codec });
+      const c = checkBatch(packed, 0);
+      expect(c.kind).toBe('ok');
+      expect(decodeRecords(packed, 0).map(view)).toEqual(decodeRecords(plain, 0).map(view));
+      const hp = readBatchHeader(plain, 0);
+      const hc = readBatchHeader(packed, 0);
+      expect(compressionOf(hc.attributes)).toBe(codec);
+      expect({ ...hc, attributes: hc.attributes & ~7, batchLength: 0, crc: 0 }).toEqual({ ...hp, batchLength: 0, crc: 0 });
+      // The records section is the same bytes under every codec (control batches are never re-coded).
+      if (options.isControl !== true) expect(recompressBatch(packed, 'none').equals(plain)).toBe(true);
+    },
+  );
+
+  it('decompresses a batch once: every record is a view into one decompressed buffer', () => {
+    const records = Array.from({ length: 50 }, (_, i): RecordInput => ({ key: b(`key-${i}`), value: b(`value-${i}`.repeat(5)), timestampMs: T + i }));
+    for (const codec of codecs) {
+      const batch = encodeBatch(records, { compression: codec });
+      const decoded = decodeRecords(batch, 0);
+      const buffers = new Set(decoded.flatMap((r) => [r.key!.buffer, r.value!.buffer]));
+      expect(buffers.size).toBe(1);
+      expect(decoded.map((r) => str(r.value))).toEqual(records.map((r) => str(r.value as Buffer)));
+    }
+  });
+
+  it('recompressBatch re-codes the section, keeps every header field, and leaves control batches and same-codec batches alone', () => {
+    const records: RecordInput[] = [
+      { key: b('a'), value: b('x'.repeat(300)), timestampMs: T, headers: [{ key: 'h', value: b('1') }] },
+      { key: null, value: null, timestampMs: T + 9 },
+    ];
+    const opts: EncodeBatchOptions = { baseOffset: 40, producerId: 9, producerEpoch: 2, baseSequence: 17, isTransactional: true, partitionLeaderEpoch: 3 };
+    const gz = encodeBatch(records, { ...opts, compression: 'gzip' });
+    expect(recompressBatch(gz, 'gzip')).toBe(gz);
+    for (const codec of COMPRESSION_CODECS) {
+      const out = recompressBatch(gz, codec);
+      expect(checkBatch(out, 0)).toMatchObject({ kind: 'ok', size: out.length });
+      const h = readBatchHeader(out, 0);
+      expect(h.attributes).toBe((readBatchHeader(gz, 0).attributes & ~7) | codecId(codec));
+      expect(h).toMatchObject({ baseOffset: 40, producerId: 9, producerEpoch: 2, baseSequence: 17, partitionLeaderEpoch: 3, recordCount: 2, lastOffsetDelta: 1 });
+      expect(decodeRecords(out, 0).map(view)).toEqual(decodeRecords(gz, 0).map(view));
+    }
+    const marker = encodeControlBatch('COMMIT', { producerId: 9, producerEpoch: 2, timestampMs: T, coordinatorEpoch: 0 });
+    expect(recompressBatch(marker, 'zstd')).toBe(marker);
+  });
 });

@@ -32,18 +32,24 @@
  *
  * The records grammar is walked in records-section.ts; control records (transaction markers) in control-batch.ts.
  *
- * Errors: malformed bytes raise `StreamsError('CORRUPT_RECORD')`. Invalid arguments to the encoders (an empty record
- * list, an out-of-range epoch, a non-integer timestamp, decreasing offset deltas) raise `INVALID_RECORD`, the code
- * tributary uses for values out of their allowed range.
+ * Compression (codecs in compression.ts): the encoder compresses the records section once per batch; the decoder
+ * decompresses it once per batch and hands out records as views into the decompressed bytes, never per-record
+ * copies. A batch's bytes are stored and served as the producer sent them, compressed or not.
+ *
+ * Errors: malformed bytes raise `StreamsError('CORRUPT_RECORD')`; a codec id other than 0-4, or a codec whose npm
+ * package is missing, `UNSUPPORTED_COMPRESSION_TYPE`. Invalid arguments to the encoders (an empty record list, an
+ * out-of-range epoch, a non-integer timestamp, decreasing offset deltas) raise `INVALID_RECORD`, the code tributary
+ * uses for values out of their allowed range.
  */
-import { gunzipSync, gzipSync } from 'node:zlib';
 import { StreamsError } from '../errors.js';
+import { codecId, compress, decompress, type CompressionCodec } from './compression.js';
 import { crc32c } from './crc32c.js';
 import { measureRecords, parseRecords, writeRecords } from './records-section.js';
 import type { DecodedRecord, RecordInput } from './records-section.js';
 import { readInt16BE, readInt32BE, readInt64BE, writeInt16BE, writeInt32BE, writeInt64BE } from './varint.js';
 
 export type { DecodedRecord, RecordInput } from './records-section.js';
+export type { CompressionCodec } from './compression.js';
 
 /** The magic byte of record batch format v2. */
 export const MAGIC_V2 = 2;
@@ -61,6 +67,8 @@ const CRC_AT = 17;
 const ATTRIBUTES_AT = 21;
 const MAX_TIMESTAMP_AT = 35;
 const COMPRESSION_MASK = 0x07;
+/** The highest codec id Kafka assigns (zstd); 5-7 are unassigned. */
+const MAX_CODEC = 4;
 const TIMESTAMP_TYPE_BIT = 0x08;
 const TRANSACTIONAL_BIT = 0x10;
 const CONTROL_BIT = 0x20;
@@ -93,8 +101,7 @@ export interface BatchHeader {
 }
 
 /**
- * A batch compression codec by Kafka's name; `unknown` for the unassigned codes 5-7. Only none and gzip are
- * supported by this codec; the others are named so errors can say which codec a batch used.
+ * A batch compression codec by Kafka's name; `unknown` for the unassigned codes 5-7 (such a batch cannot be read).
  *
  * @example
  * ```ts
@@ -192,8 +199,8 @@ export interface EncodeBatchOptions {
   lastOffsetDelta?: number;
   /** KIP-534: sets attributes bit 6 and stores this as baseTimestamp; record deltas are relative to it. */
   deleteHorizonMs?: number;
-  /** Default 'none'. gzip compresses the records section with node:zlib. */
-  compression?: 'none' | 'gzip';
+  /** Default 'none'. Any other codec compresses the records section once (compression.ts). */
+  compression?: CompressionCodec;
 }
 
 function invalid(message: string): StreamsError {
@@ -229,12 +236,12 @@ export function encodeBatch(records: readonly RecordInput[], options: EncodeBatc
   const { size: recordsSize, maxTimestamp, lastOffsetDelta: maxDelta } = measureRecords(records, baseTimestamp);
   const lastOffsetDelta = checkInt('lastOffsetDelta', options.lastOffsetDelta ?? maxDelta, maxDelta, INT32_MAX);
 
-  const isGzip = options.compression === 'gzip';
+  const codec = codecId(options.compression ?? 'none');
   let buf: Buffer;
-  if (isGzip) {
+  if (codec !== 0) {
     const raw = Buffer.allocUnsafe(recordsSize);
     writeRecords(raw, 0, records, baseTimestamp);
-    const compressed = gzipSync(raw);
+    const compressed = compress(codec, raw);
     buf = Buffer.allocUnsafe(BATCH_HEADER_BYTES + compressed.length);
     buf.set(compressed, BATCH_HEADER_BYTES);
   } else {
@@ -243,7 +250,7 @@ export function encodeBatch(records: readonly RecordInput[], options: EncodeBatc
   }
   if (buf.length - BATCH_OVERHEAD_PREFIX > INT32_MAX) throw invalid('record batch exceeds 2 GiB');
 
-  let attributes = isGzip ? 1 : 0;
+  let attributes = codec;
   if (options.timestampType === 'LogAppendTime') attributes |= TIMESTAMP_TYPE_BIT;
   if (options.isTransactional === true) attributes |= TRANSACTIONAL_BIT;
   if (options.isControl === true) attributes |= CONTROL_BIT;
@@ -363,14 +370,17 @@ function corrupt(reason: string): BatchCheck {
 }
 
 /**
- * Validates the batch at `pos` within `buf[0, end)` without throwing: length, magic, CRC, and that the records
- * section parses to exactly `recordCount` records ending at the batch end (decompressing gzip), so a batch that
- * returns `ok` can always be decoded by {@link decodeRecords}.
+ * Validates the batch at `pos` within `buf[0, end)`: length, magic, CRC, and (unless `checkRecords` is false) that
+ * the records section, decompressed once if the batch is compressed, parses to exactly `recordCount` records ending
+ * at the batch end, so a batch that returns `ok` can always be decoded by {@link decodeRecords}.
  *
  * `incomplete` means the bytes end inside a batch whose visible prefix is plausible (a torn tail after a crash,
  * including any prefix shorter than the 12-byte length prefix). `corrupt` means a length below 49 or a total size
- * above `maxBatchBytes`, a magic other than 2, a CRC mismatch, a grammar error or an unsupported codec (only
- * none and gzip are supported).
+ * above `maxBatchBytes`, a magic other than 2, a CRC mismatch, a grammar error, a section that does not
+ * decompress, or a codec id 5-7. Never throws for bad bytes; it throws `UNSUPPORTED_COMPRESSION_TYPE` only when the
+ * npm package of a codec 1-4 is missing, since that says nothing about the bytes (recovery must not cut them).
+ * With `checkRecords` false the records are left to a following {@link decodeRecords}, which checks the same
+ * grammar as it decodes (so a compressed batch is decompressed once, not twice).
  *
  * @example
  * ```ts
@@ -381,7 +391,7 @@ function corrupt(reason: string): BatchCheck {
  * }
  * ```
  */
-export function checkBatch(buf: Uint8Array, pos: number, end: number = buf.length, maxBatchBytes = INT32_MAX): BatchCheck {
+export function checkBatch(buf: Uint8Array, pos: number, end: number = buf.length, maxBatchBytes = INT32_MAX, checkRecords = true): BatchCheck {
   if (!Number.isInteger(pos) || pos < 0) return corrupt(`invalid position ${pos}`);
   const stop = end > buf.length ? buf.length : end;
   const available = stop - pos;
@@ -397,36 +407,36 @@ export function checkBatch(buf: Uint8Array, pos: number, end: number = buf.lengt
   const crc = crc32c(buf, pos + ATTRIBUTES_AT, batchStop);
   if (crc !== header.crc) return corrupt(`crc mismatch: stored ${header.crc}, computed ${crc}`);
   if (header.recordCount < 0) return corrupt(`negative record count ${header.recordCount}`);
+  const codec = header.attributes & COMPRESSION_MASK;
+  if (codec > MAX_CODEC) return corrupt(`unsupported compression codec id ${codec}`);
+  if (!checkRecords) return { kind: 'ok', size, header };
   try {
     const [src, start, srcEnd] = recordsSource(buf, pos, batchStop, header.attributes);
     parseRecords(src, start, srcEnd, header, null);
   } catch (e: unknown) {
+    if (e instanceof StreamsError && e.code === 'UNSUPPORTED_COMPRESSION_TYPE') throw e;
     return corrupt(e instanceof Error ? e.message : String(e));
   }
   return { kind: 'ok', size, header };
 }
 
-/** The bytes holding the records of a batch: the batch itself or its decompressed records section. */
+/** The bytes holding the records of a batch: the batch itself or its records section, decompressed (once). */
 function recordsSource(buf: Uint8Array, pos: number, stop: number, attributes: number): [Uint8Array, number, number] {
   const codec = attributes & COMPRESSION_MASK;
   if (codec === 0) return [buf, pos + BATCH_HEADER_BYTES, stop];
-  if (codec !== 1) throw new StreamsError('CORRUPT_RECORD', `unsupported compression ${compressionOf(attributes)}`);
-  let raw: Buffer;
-  try {
-    raw = gunzipSync(buf.subarray(pos + BATCH_HEADER_BYTES, stop));
-  } catch (e: unknown) {
-    throw new StreamsError('CORRUPT_RECORD', 'gzip records section does not decompress', { cause: e });
-  }
+  const raw = decompress(codec, buf.subarray(pos + BATCH_HEADER_BYTES, stop));
   return [raw, 0, raw.length];
 }
 
 /**
  * Decodes the records of the batch at `pos` (its header read from `buf` unless passed). Does not check the CRC:
- * run {@link checkBatch} first on bytes from disk or the network.
+ * run {@link checkBatch} first on bytes from disk or the network. A compressed batch is decompressed once and its
+ * records' keys, values and header values are views into the decompressed bytes.
  *
  * Offsets are baseOffset + offsetDelta. Timestamps are baseTimestamp + timestampDelta for CreateTime (relative to
  * the delete horizon when bit 6 is set, as KIP-534 writes them) and maxTimestamp for every record under
- * LogAppendTime. Throws `StreamsError('CORRUPT_RECORD')` on grammar errors or an unsupported codec.
+ * LogAppendTime. Throws `StreamsError('CORRUPT_RECORD')` on grammar errors or a section that does not decompress,
+ * `UNSUPPORTED_COMPRESSION_TYPE` for a codec id 5-7 or a codec whose package is missing.
  *
  * @example
  * ```ts
@@ -440,5 +450,35 @@ export function decodeRecords(buf: Buffer, pos: number, header: BatchHeader = re
   const [src, start, srcEnd] = recordsSource(buf, pos, stop, header.attributes);
   const out: DecodedRecord[] = [];
   parseRecords(src, start, srcEnd, header, out);
+  return out;
+}
+
+/**
+ * The batch at the start of `batch` (exactly one batch) with its records section re-coded with `codec`: the same
+ * header fields (offsets, timestamps, producer id/epoch/sequence, transactional bit), new length, codec bits and
+ * CRC. Returns `batch` itself when it already uses `codec` and for control batches, which Kafka never compresses.
+ * The records are not re-encoded: the uncompressed section is the same bytes for every codec. This is how a broker
+ * applies a topic's `compression.type` other than `producer`.
+ *
+ * @example
+ * ```ts
+ * const stored = recompressBatch(produced, 'zstd');
+ * compressionOf(readBatchHeader(stored, 0).attributes); // 'zstd'
+ * ```
+ */
+export function recompressBatch(batch: Buffer, codec: CompressionCodec): Buffer {
+  const end = batchEnd(batch, 0);
+  const attributes = readInt16BE(batch, ATTRIBUTES_AT);
+  const to = codecId(codec);
+  const from = attributes & COMPRESSION_MASK;
+  if (from === to || (attributes & CONTROL_BIT) !== 0) return batch;
+  if (from > MAX_CODEC) throw new StreamsError('UNSUPPORTED_COMPRESSION_TYPE', `unsupported compression codec id ${from}`);
+  const section = compress(to, decompress(from, batch.subarray(BATCH_HEADER_BYTES, end)));
+  const out = Buffer.allocUnsafe(BATCH_HEADER_BYTES + section.length);
+  batch.copy(out, 0, 0, BATCH_HEADER_BYTES);
+  out.set(section, BATCH_HEADER_BYTES);
+  writeInt32BE(out, LENGTH_AT, out.length - BATCH_OVERHEAD_PREFIX);
+  writeInt16BE(out, ATTRIBUTES_AT, (attributes & ~COMPRESSION_MASK) | to);
+  writeInt32BE(out, CRC_AT, crc32c(out, ATTRIBUTES_AT, out.length));
   return out;
 }

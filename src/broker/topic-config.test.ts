@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isStreamsError } from '../errors.js';
-import { DEFAULT_TOPIC_CONFIG, parseTopicConfig, validateTopicName } from './topic-config.js';
+import { DEFAULT_TOPIC_CONFIG, parseTopicConfig, storedCodec, validateTopicName } from './topic-config.js';
 
 function codeOf(f: () => unknown): string | undefined {
   try {
@@ -31,9 +31,23 @@ describe('parseTopicConfig', () => {
     [JSON.parse('{"__proto__": "1"}') as Record<string, string>],
     [{ 'cleanup.policy': 'forever' }],
     [{ 'message.timestamp.type': 'Now' }],
+    [{ 'compression.type': 'none' }],
+    [{ 'compression.type': 'brotli' }],
+    [{ 'compression.type': 'LZ4' }],
     [{ 'no.such.key': '1' }],
   ])('refuses %j with INVALID_CONFIG', (input) => {
     expect(codeOf(() => parseTopicConfig(input as never))).toBe('INVALID_CONFIG');
+  });
+});
+
+describe('compression.type', () => {
+  it("defaults to 'producer' (store as sent) and names the codec the broker re-codes to otherwise", () => {
+    expect(DEFAULT_TOPIC_CONFIG['compression.type']).toBe('producer');
+    expect(storedCodec(DEFAULT_TOPIC_CONFIG)).toBeNull();
+    expect(storedCodec(parseTopicConfig({ 'compression.type': 'uncompressed' }))).toBe('none');
+    for (const codec of ['gzip', 'snappy', 'lz4', 'zstd'] as const) {
+      expect(storedCodec(parseTopicConfig({ 'compression.type': codec }))).toBe(codec);
+    }
   });
 });
 

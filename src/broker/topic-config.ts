@@ -1,4 +1,5 @@
 import { StreamsError } from '../errors.js';
+import { isCompressionCodec, type CompressionCodec } from './compression.js';
 
 /**
  * A topic's configuration, with Kafka's keys and defaults. Values given as strings (as Kafka's tools do) or numbers
@@ -16,6 +17,7 @@ import { StreamsError } from '../errors.js';
  * | `delete.retention.ms`   | 86400000 (1 d)   | how long compaction keeps a tombstone after it first cleans it  |
  * | `index.interval.bytes`  | 4096             | bytes between two sparse offset/time index entries              |
  * | `message.timestamp.type`| `CreateTime`     | `CreateTime` keeps the producer's timestamp; `LogAppendTime` stamps the broker's clock |
+ * | `compression.type`      | `producer`       | `producer` stores batches as the producer compressed them; `uncompressed`, `gzip`, `snappy`, `lz4` or `zstd` makes the broker re-code every other batch to that codec as it appends it (Kafka's recompression) |
  *
  * @example
  * ```ts
@@ -33,6 +35,31 @@ export interface TopicConfig {
   readonly 'delete.retention.ms': number;
   readonly 'index.interval.bytes': number;
   readonly 'message.timestamp.type': 'CreateTime' | 'LogAppendTime';
+  readonly 'compression.type': TopicCompressionType;
+}
+
+/**
+ * A topic's `compression.type`: `producer` keeps what producers send; any other value is the codec the broker
+ * stores batches with (`uncompressed` = none), re-coding those that use another one.
+ *
+ * @example
+ * ```ts
+ * broker.createTopic('events', 3, { 'compression.type': 'zstd' });
+ * ```
+ */
+export type TopicCompressionType = 'producer' | 'uncompressed' | Exclude<CompressionCodec, 'none'>;
+
+/**
+ * The codec a broker re-codes appended batches to under `compression.type`, or null for `producer` (store as sent).
+ *
+ * @example
+ * ```ts
+ * storedCodec(parseTopicConfig({ 'compression.type': 'uncompressed' })); // 'none'
+ * ```
+ */
+export function storedCodec(config: TopicConfig): CompressionCodec | null {
+  const type = config['compression.type'];
+  return type === 'producer' ? null : type === 'uncompressed' ? 'none' : type;
 }
 
 /** `delete`, `compact`, or both. */
@@ -53,6 +80,7 @@ export const DEFAULT_TOPIC_CONFIG: TopicConfig = Object.freeze({
   'delete.retention.ms': 86_400_000,
   'index.interval.bytes': 4096,
   'message.timestamp.type': 'CreateTime',
+  'compression.type': 'producer',
 });
 
 const NUMERIC_KEYS = {
@@ -88,6 +116,11 @@ export function parseTopicConfig(input: TopicConfigInput | undefined, base: Topi
     } else if (key === 'message.timestamp.type') {
       if (raw !== 'CreateTime' && raw !== 'LogAppendTime') {
         throw new StreamsError('INVALID_CONFIG', `message.timestamp.type must be CreateTime or LogAppendTime, got '${String(raw)}'`);
+      }
+      out[key] = raw;
+    } else if (key === 'compression.type') {
+      if (raw !== 'producer' && raw !== 'uncompressed' && (raw === 'none' || !isCompressionCodec(raw))) {
+        throw new StreamsError('INVALID_CONFIG', `compression.type must be producer, uncompressed, gzip, snappy, lz4 or zstd, got '${String(raw)}'`);
       }
       out[key] = raw;
     } else if (Object.hasOwn(NUMERIC_KEYS, key)) {

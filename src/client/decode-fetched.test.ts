@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { test, fc } from '@fast-check/vitest';
-import { encodeBatch } from '../broker/record-batch.js';
+import { crc32c } from '../broker/crc32c.js';
+import { encodeBatch, type CompressionCodec } from '../broker/record-batch.js';
 import { isStreamsError } from '../errors.js';
 import { FetchedRecords, decodeFetched } from './decode-fetched.js';
 
 /** A batch of `count` records with offsets base..base+count-1 and values `v<offset>`. */
-function batch(base: number, count: number, options: { isControl?: boolean } = {}): Buffer {
+function batch(base: number, count: number, options: { isControl?: boolean; compression?: CompressionCodec } = {}): Buffer {
   const records = Array.from({ length: count }, (_, i) => ({ key: null, value: Buffer.from(`v${base + i}`), timestampMs: 1_000 + base + i }));
   return encodeBatch(records, { baseOffset: base, ...options });
 }
@@ -78,4 +79,43 @@ describe('FetchedRecords', () => {
       expect(offsets(decodeFetched('t', 0, bytes, from, true))).toEqual(taken);
     },
   );
+
+  test.prop([fc.array(fc.tuple(fc.integer({ min: 1, max: 20 }), fc.constantFrom<CompressionCodec>('none', 'gzip', 'snappy', 'lz4', 'zstd')), { minLength: 1, maxLength: 8 }), fc.integer({ min: 1, max: 30 }), fc.nat(40)])(
+    'compressed batches, codecs mixed, are taken exactly like uncompressed ones',
+    (specs, chunk, from) => {
+      const plain: Buffer[] = [];
+      const mixed: Buffer[] = [];
+      let base = 0;
+      for (const [n, compression] of specs) {
+        plain.push(batch(base, n));
+        mixed.push(batch(base, n, { compression }));
+        base += n;
+      }
+      const view = (rs: readonly { offset: number; timestampMs: number; value: Buffer | null }[]): unknown[] => rs.map((r) => [r.offset, r.timestampMs, r.value?.toString()]);
+      const cursor = new FetchedRecords('t', 0, Buffer.concat(mixed), from, true);
+      const taken: unknown[] = [];
+      for (let rs = cursor.take(chunk, true); rs.length > 0; rs = cursor.take(chunk, true)) taken.push(...view(rs));
+      expect(taken).toEqual(view(decodeFetched('t', 0, Buffer.concat(plain), from, true)));
+    },
+  );
+
+  it('fails at a compressed batch that does not decompress (its CRC recomputed), or whose codec is unknown, naming its offset', () => {
+    for (const [codecBits, code] of [[3, 'CORRUPT_RECORD'], [6, 'UNSUPPORTED_COMPRESSION_TYPE']] as const) {
+      const bad = batch(5, 3, { compression: 'lz4' });
+      bad.writeInt16BE((bad.readInt16BE(21) & ~7) | codecBits, 21);
+      for (let i = 70; i < bad.length; i += 5) bad[i] = 0xaa;
+      bad.writeUInt32BE(crc32c(bad, 21, bad.length), 17);
+      const cursor = new FetchedRecords('lines', 1, Buffer.concat([batch(0, 5, { compression: 'zstd' }), bad]), 0, true);
+      expect(offsets(cursor.take(100, true))).toEqual([0, 1, 2, 3, 4]);
+      expect(cursor.take(100, false)).toEqual([]);
+      expect(cursor.isBlocked).toBe(true);
+      let error: unknown;
+      try {
+        cursor.take(100, true);
+      } catch (e: unknown) {
+        error = e;
+      }
+      expect(isStreamsError(error) ? [error.code, error.topic, error.partition, error.offset] : error).toEqual([code, 'lines', 1, 5]);
+    }
+  });
 });

@@ -4,7 +4,7 @@ import { crc32c } from '../broker/crc32c.js';
 import { BATCH } from '../broker/log-segment.js';
 import { readInt64BE } from '../broker/varint.js';
 import { decodeRecords, isControlBatch } from '../broker/record-batch.js';
-import { StreamsError } from '../errors.js';
+import { isStreamsError, StreamsError } from '../errors.js';
 import type { LogRecord } from '../record.js';
 
 const NONE: readonly LogRecord[] = Object.freeze([]);
@@ -16,7 +16,8 @@ const TRANSACTIONAL_BIT = 0x10;
  * Records before `from` (the first batch may start earlier) and control batches (transaction markers) are skipped.
  * Each batch's CRC32C is verified before it is decoded (Kafka's check.crcs), and the records' grammar by
  * decodeRecords itself: corrupt bytes are a CORRUPT_RECORD error naming topic/partition and the batch's offset,
- * never data. As Kafka's consumer: the good records before a corrupt batch are returned first, and the error comes
+ * never data. Compressed batches (gzip, snappy, lz4, zstd) are decompressed once each, as they are reached; a codec
+ * this process cannot read is an UNSUPPORTED_COMPRESSION_TYPE error, met like a corrupt batch. As Kafka's consumer: the good records before a corrupt batch are returned first, and the error comes
  * with the next take.
  *
  * With the aborted transactions of a read_committed fetch, batches of aborted transactions are skipped as Kafka's
@@ -111,23 +112,22 @@ export class FetchedRecords {
           : this.#checkCrcs && crc32c(bytes, p + BATCH.attributes, p + size) !== bytes.readUInt32BE(p + BATCH.crc)
             ? 'CRC32C mismatch'
             : null;
-      if (corrupt !== null) {
-        this.#isBlocked = !mayThrow;
-        if (!mayThrow) return false;
-        const at = p + 8 <= bytes.length ? readInt64BE(bytes, p) : this.#from;
-        throw new StreamsError('CORRUPT_RECORD', `corrupt record batch in ${this.topic}-${this.partition} at offset ${at}: ${corrupt}`, {
-          topic: this.topic,
-          partition: this.partition,
-          offset: at,
-        });
-      }
+      if (corrupt !== null) return this.#refuse(p, mayThrow, 'CORRUPT_RECORD', corrupt);
       const attrs = bytes.readInt16BE(p + BATCH.attributes);
       if (this.#aborted !== null && (attrs & TRANSACTIONAL_BIT) !== 0 && this.#isAborted(bytes, p, attrs)) {
         this.#pos = p + size;
         continue;
       }
       if (!isControlBatch(attrs)) {
-        const recs = decodeRecords(bytes, p);
+        // One decode per batch: a compressed batch is decompressed here, once, and its records are views into it.
+        let recs: LogRecord[];
+        try {
+          recs = decodeRecords(bytes, p);
+        } catch (e: unknown) {
+          if (isStreamsError(e, 'CORRUPT_RECORD')) return this.#refuse(p, mayThrow, 'CORRUPT_RECORD', e.message, e);
+          if (isStreamsError(e, 'UNSUPPORTED_COMPRESSION_TYPE')) return this.#refuse(p, mayThrow, 'UNSUPPORTED_COMPRESSION_TYPE', e.message, e);
+          throw e;
+        }
         this.#pos = p + size;
         let first = 0;
         while (first < recs.length && recs[first]!.offset < this.#from) first++;
@@ -141,6 +141,24 @@ export class FetchedRecords {
       this.#pos = p + size;
     }
     return false;
+  }
+
+  /**
+   * Stops at the undecodable batch at `p`: blocks (returns false) or throws `code` naming the topic, partition and the
+   * batch's offset. The position stays at the batch, so the next take meets it again.
+   */
+  #refuse(p: number, mayThrow: boolean, code: 'CORRUPT_RECORD' | 'UNSUPPORTED_COMPRESSION_TYPE', reason: string, cause?: unknown): false {
+    this.#isBlocked = !mayThrow;
+    if (!mayThrow) return false;
+    const bytes = this.#bytes;
+    const at = p + 8 <= bytes.length ? readInt64BE(bytes, p) : this.#from;
+    const what = code === 'CORRUPT_RECORD' ? 'corrupt record batch' : 'record batch with an unreadable codec';
+    throw new StreamsError(code, `${what} in ${this.topic}-${this.partition} at offset ${at}: ${reason}`, {
+      topic: this.topic,
+      partition: this.partition,
+      offset: at,
+      ...(cause === undefined ? {} : { cause }),
+    });
   }
 
   /** Whether a transactional batch belongs to an aborted transaction; an ABORT marker ends its producer's skipping. */

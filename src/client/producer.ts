@@ -1,3 +1,4 @@
+import { StreamsError } from '../errors.js';
 import type { ProducerRecord } from '../record.js';
 import type { ConsumerGroupMetadata, OffsetToCommit } from './consumer.js';
 
@@ -50,7 +51,33 @@ export interface ProducerConfig {
   readonly transactionalId?: string;
   /** Kafka's transaction.timeout.ms: the broker aborts a transaction open longer than this (default 60000). */
   readonly transactionTimeoutMs?: number;
+  /**
+   * Kafka's compression.type: the codec of every record batch this producer writes (default 'none'). The batch's
+   * records are compressed together, once per batch; consumers decompress transparently. A topic whose own
+   * `compression.type` names a codec makes the broker re-code batches to it; with 'producer' (the default) the
+   * broker stores them as sent. INVALID_CONFIG for any other value.
+   */
+  readonly compressionType?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
 }
+
+const PRODUCER_CODECS = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
+
+/**
+ * The codec of a {@link ProducerConfig}: its `compressionType`, 'none' by default; INVALID_CONFIG for anything else.
+ *
+ * @example
+ * ```ts
+ * producerCompression({ compressionType: 'lz4' }); // 'lz4'
+ * ```
+ */
+export function producerCompression(config: ProducerConfig): 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd' {
+  const codec = config.compressionType ?? 'none';
+  if (!(PRODUCER_CODECS as readonly string[]).includes(codec)) {
+    throw new StreamsError('INVALID_CONFIG', `compressionType must be none, gzip, snappy, lz4 or zstd, got '${String(codec)}'`);
+  }
+  return codec;
+}
+
 
 /**
  * Sends batches of records, shaped like Kafka's producer. A send groups its records per partition (explicit

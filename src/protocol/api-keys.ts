@@ -79,7 +79,10 @@ const API_NAMES = new Map<number, string>(Object.entries(ApiKey).map(([name, key
  * ```
  */
 export const SUPPORTED_VERSIONS: ReadonlyMap<number, readonly [number, number]> = new Map<number, readonly [number, number]>([
-  [ApiKey.Produce, [3, 8]],
+  // Produce v0-2 carry the old message formats, which the broker refuses per partition (CORRUPT_MESSAGE): no client
+  // sends them while v3+ is offered. Advertising 0 matters to librdkafka < 2.11 (Debian's kcat 2.0.2): it compresses
+  // gzip, snappy and lz4 only when the broker's Produce range reaches down to v0, else it sends batches uncompressed.
+  [ApiKey.Produce, [0, 8]],
   [ApiKey.Fetch, [4, 11]],
   [ApiKey.ListOffsets, [1, 5]],
   [ApiKey.Metadata, [0, 8]],

@@ -129,6 +129,7 @@ const TOPIC_CONFIG_TYPES: Readonly<Record<keyof TopicConfig, number>> = {
   'delete.retention.ms': TYPE_LONG,
   'index.interval.bytes': TYPE_INT,
   'message.timestamp.type': TYPE_STRING,
+  'compression.type': TYPE_STRING,
 };
 
 interface ConfigEntry {

@@ -4,7 +4,7 @@ import { StreamsError } from '../../errors.js';
 import type { ProducerRecord } from '../../record.js';
 import type { ConsumerGroupMetadata, OffsetToCommit } from '../consumer.js';
 import { partitionForKey } from '../murmur2.js';
-import type { Producer, ProducerConfig, RecordMetadata, TopicMessages } from '../producer.js';
+import { producerCompression, type Producer, type ProducerConfig, type RecordMetadata, type TopicMessages } from '../producer.js';
 import { ProducerTransactions } from './producer-transactions.js';
 
 interface PartitionSequence {
@@ -32,6 +32,7 @@ export class InProcessProducer implements Producer {
   readonly #roundRobin = new Map<string, number>();
   readonly #maxBatchBytes: number;
   readonly #txn: ProducerTransactions | null;
+  readonly #compression: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
   #producerId = -1;
   #closed = false;
 
@@ -40,6 +41,7 @@ export class InProcessProducer implements Producer {
     this.#idempotent = config.idempotent ?? true;
     this.#partitioner = config.partitioner;
     this.#maxBatchBytes = config.maxBatchBytes ?? 1_000_000;
+    this.#compression = producerCompression(config);
     const txnId = config.transactionalId;
     if (txnId !== undefined) {
       if (!this.#idempotent) throw new StreamsError('INVALID_CONFIG', 'a transactional producer must be idempotent (idempotent: false with a transactionalId)');
@@ -115,7 +117,8 @@ export class InProcessProducer implements Producer {
       // Most sends fit one batch: split (a second pass) only when the estimate says they do not.
       const chunks = g.estimatedBytes <= this.#maxBatchBytes ? [g.records] : chunkBySize(g.records, this.#maxBatchBytes);
       for (const chunk of chunks) {
-        const batch = encodeBatch(chunk, seq === null ? {} : { producerId, producerEpoch, baseSequence: seq.next, isTransactional });
+        const compression = this.#compression;
+        const batch = encodeBatch(chunk, seq === null ? { compression } : { producerId, producerEpoch, baseSequence: seq.next, isTransactional, compression });
         if (seq !== null) seq.next = (seq.next + chunk.length) % 0x80000000;
         entries.push({ topic: g.topic, partition: g.partition, batch, isTrusted: true });
         counts.push(chunk.length);

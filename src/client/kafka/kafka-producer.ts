@@ -4,7 +4,7 @@ import { ApiKey } from '../../protocol/api-keys.js';
 import type { ProducerRecord } from '../../record.js';
 import type { ConsumerGroupMetadata, OffsetToCommit } from '../consumer.js';
 import { partitionForKey } from '../murmur2.js';
-import type { Producer, ProducerConfig, RecordMetadata, TopicMessages } from '../producer.js';
+import { producerCompression, type Producer, type ProducerConfig, type RecordMetadata, type TopicMessages } from '../producer.js';
 import { responseError, type KafkaCluster } from './cluster.js';
 import { KafkaTransactions } from './kafka-transactions.js';
 import { ProduceSender } from './produce-sender.js';
@@ -90,6 +90,7 @@ export class KafkaProducer implements Producer {
       maxBatchBytes: this.#maxBatchBytes,
       isIdempotent: this.#idempotent,
       isTransactional: txnId !== undefined,
+      compression: producerCompression(config),
       identity: () => this.#txn ?? this.#identity,
       ensureIdentity: () => this.#initIdempotence(),
       onFatal: () => this.#onBatchFailed(),
