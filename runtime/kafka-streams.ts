@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BehaviorSubject, type Observable } from 'rxjs';
+import { BehaviorSubject, concat, ignoreElements, map, of, share, takeUntil, timer, type Observable } from 'rxjs';
 import type { Logger } from 'pino';
 import { Broker } from '../src/broker/broker.js';
 import { DirectoryLock } from '../src/broker/directory-lock.js';
@@ -16,8 +16,13 @@ import { changelogTopics, planPartitions, resolvePatterns, runningTopology } fro
 import type { Metric } from '../src/processor/streams-metrics.js';
 import { GlobalStreamThread } from './global-stream-thread.js';
 import { MetricsRegistry } from './metrics-registry.js';
+import { collectClientMetrics } from './metrics/client-metrics.js';
 import { StreamThread, type StateRestoreListener } from './stream-thread.js';
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from './streams-config.js';
+import { describeTopology } from '../src/topology/describe-topology.js';
+import type { TopologyDescription } from '../src/topology/topology-description.js';
+import { StreamsMetadataState, type KeyPartitioning, type KeyQueryMetadata, type LocalTaskMetadata, type StreamsMetadata } from './streams-metadata.js';
+import { streamsPartitionAssignor } from './streams-partition-assignor.js';
 
 /** The lifecycle of a {@link KafkaStreams} instance, with Kafka Streams' states. */
 export type KafkaStreamsState = 'CREATED' | 'REBALANCING' | 'RUNNING' | 'PENDING_SHUTDOWN' | 'NOT_RUNNING' | 'PENDING_ERROR' | 'ERROR';
@@ -76,6 +81,8 @@ export class KafkaStreams {
   #lock: DirectoryLock | null = null;
   #error: StreamsError | null = null;
   #isStarting = false;
+  /** Who holds which partitions, for interactive queries across instances. */
+  readonly #metadataState: StreamsMetadataState;
 
   constructor(topology: Topology | BuiltTopology, config: StreamsConfig) {
     this.#userConfig = config;
@@ -85,15 +92,34 @@ export class KafkaStreams {
     this.#sourceChangelogTopics = running.sourceChangelogTopics;
     this.#requestedPartitions = running.repartitionTopics;
     this.#logger = (config.logger ?? defaultLogger()).child({ applicationId: this.#config.applicationId });
+    // A child's level is its own: config.logLevel may make the instance more (or less) verbose than the logger given.
+    if (this.#config.logLevel !== null) this.#logger.level = this.#config.logLevel;
     this.#clock = config.clock ?? systemClock;
-    this.#metrics = new MetricsRegistry(`${this.#config.applicationId}-StreamThread-1`);
-    this.#globalMetrics = new MetricsRegistry(`${this.#config.applicationId}-GlobalStreamThread`);
+    const metricsOptions = { clock: this.#clock, sampleWindowMs: this.#config.metricsSampleWindowMs };
+    this.#metrics = new MetricsRegistry(`${this.#config.applicationId}-StreamThread-1`, metricsOptions);
+    this.#globalMetrics = new MetricsRegistry(`${this.#config.applicationId}-GlobalStreamThread`, metricsOptions);
+    this.#metadataState = new StreamsMetadataState(this.#config.applicationServer);
   }
 
   /**
-   * The instance's metrics now: task-level sensors such as `dropped-records-total` (group `stream-task-metrics`,
-   * tagged `thread-id` and `task-id`; records dropped as too late for their window, or without a key or value where
-   * one is needed). A closed task's metrics disappear, as in Kafka Streams.
+   * The instance's metrics now, with Kafka Streams' groups, names and tags:
+   * - `stream-metrics` (tag `client-id`): `state` (CREATED=0, REBALANCING=1, RUNNING=2, PENDING_SHUTDOWN=3,
+   *   NOT_RUNNING=4, ERROR=5, PENDING_ERROR=6), `alive-stream-threads`, `rebalances-total`, `restore-records-total`,
+   *   `restore-remaining-records`;
+   * - `stream-thread-metrics` (tag `thread-id`): poll, process and commit totals, rates and latencies, records
+   *   consumed and produced, punctuations, tasks created and closed;
+   * - `stream-task-metrics` (tags `thread-id`, `task-id`): process total, rate and latency, record lateness, restore
+   *   progress, and sensors processors record into, such as `dropped-records-total` (records too late for their
+   *   window, or without a key or value where one is needed);
+   * - `stream-processor-node-metrics` (plus `processor-node-id`): `process-total` and `process-rate` per node;
+   * - `stream-topic-metrics` (plus `topic`): `records-consumed-total` of sources, `records-produced-total` of sinks;
+   * - `stream-state-metrics` (tags `thread-id`, `task-id`, `store-type`, `<store-type>-state-id`): operation totals,
+   *   `hit-ratio` of the store's cache, `estimated-num-keys`;
+   * - `consumer-fetch-manager-metrics` (tags `client-id`, `topic`, `partition`): `records-lag` per input partition.
+   *
+   * `-total` metrics count since the thread or task started; `-rate` (per second), `-avg` and `-max` cover the last
+   * `metricsSampleWindowMs`; latencies are in ms. A closed task's metrics disappear, as in Kafka Streams. Reading is
+   * cheap (plain counters), but not free: poll it at most every second or so (see {@link metrics$}).
    *
    * @example
    * ```ts
@@ -101,7 +127,38 @@ export class KafkaStreams {
    * ```
    */
   metrics(): Metric[] {
-    return [...this.#globalMetrics.metrics(), ...this.#metrics.metrics()];
+    const out: Metric[] = [];
+    const thread = this.#thread;
+    const isAlive = thread !== null && thread.failure === null && (this.state === 'RUNNING' || this.state === 'REBALANCING');
+    collectClientMetrics(this.#config.applicationId, this.state, isAlive, thread?.counters ?? null, out);
+    for (const m of this.#globalMetrics.metrics()) out.push(m);
+    for (const m of this.#metrics.metrics()) out.push(m);
+    return out;
+  }
+
+  #metrics$: Observable<Metric[]> | null = null;
+
+  /**
+   * {@link metrics} as an Observable: a snapshot at subscription and then every `metricsIntervalMs` (default 1000),
+   * shared by all subscribers (one timer however many subscribe; it stops when the last one unsubscribes). Completes
+   * when the instance reaches NOT_RUNNING (at once for a subscriber that comes later).
+   *
+   * @example
+   * ```ts
+   * streams.metrics$.subscribe((metrics) => {
+   *   const lag = metrics.filter((m) => m.name === 'records-lag').reduce((n, m) => n + m.value, 0);
+   *   log.info({ lag }, 'total lag');
+   * });
+   * ```
+   */
+  get metrics$(): Observable<Metric[]> {
+    // state$ completes at NOT_RUNNING: its end (even one that already happened) ends the snapshots.
+    const notRunning = concat(this.#state.pipe(ignoreElements()), of(true));
+    return (this.#metrics$ ??= timer(0, this.#config.metricsIntervalMs).pipe(
+      takeUntil(notRunning),
+      map(() => this.metrics()),
+      share(),
+    ));
   }
 
   /** The current state. */
@@ -177,6 +234,7 @@ export class KafkaStreams {
       const topics = await clients.admin.listTopics({ includeInternal: true });
       this.#topology = resolvePatterns(this.#topology, topics);
       const counts = await this.#prepareTopics(clients, topics);
+      this.#metadataState.setTopology(this.#topology, counts);
       if (isClosed()) return await this.#releaseResources();
       this.#transition('REBALANCING');
       if (this.#topology.globalStores.length > 0) {
@@ -185,7 +243,7 @@ export class KafkaStreams {
           topology: this.#topology,
           config: this.#config,
           clients,
-          logger: this.#logger,
+          logger: this.#logger.child({ threadId: this.#globalMetrics.threadId }),
           clock: this.#clock,
           stateDir: appDir,
           restoreListener: () => this.#restoreListener,
@@ -213,6 +271,11 @@ export class KafkaStreams {
         ...(this.#globalThread === null ? {} : { globalStores: this.#globalThread.stores }),
         onRebalance: (phase) => this.#transition(phase === 'start' ? 'REBALANCING' : 'RUNNING'),
         restoreListener: () => this.#restoreListener,
+        partitionAssignor: streamsPartitionAssignor(this.#topology.subtopologies, {
+          applicationServer: this.#config.applicationServer,
+          logger: this.#logger,
+          onAssignment: (info) => this.#metadataState.onAssignment(info),
+        }),
       });
       this.#thread = thread;
       thread.start().catch((e: unknown) => this.#fail(e));
@@ -292,6 +355,95 @@ export class KafkaStreams {
     const thread = this.#thread;
     if (thread === null) throw new StreamsError('ILLEGAL_STATE', `store ${storeName} is not available yet: the instance is still starting`);
     return compositeReadOnlyStore(type, () => [...thread.tasks.values()].flatMap((t) => (t.stateManager.stores.has(storeName) ? [t.stateManager.stores.get(storeName)!] : [])));
+  }
+
+  /**
+   * The application id (the consumer group and the internal-topic prefix).
+   *
+   * @example
+   * ```ts
+   * streams.applicationId; // 'word-count'
+   * ```
+   */
+  get applicationId(): string {
+    return this.#config.applicationId;
+  }
+
+  /**
+   * This instance's `applicationServer` endpoint (`host:port`), or null when none is configured.
+   *
+   * @example
+   * ```ts
+   * streams.applicationServer; // 'localhost:8080'
+   * ```
+   */
+  get applicationServer(): string | null {
+    return this.#config.applicationServer;
+  }
+
+  /**
+   * The running topology described as Kafka Streams does (after start, pattern sources list the topics they matched).
+   *
+   * @example
+   * ```ts
+   * console.log(streams.describe().toString());
+   * ```
+   */
+  describe(): TopologyDescription {
+    return describeTopology(this.#topology.nodes, this.#topology.stores);
+  }
+
+  /**
+   * Which instance holds `key` of `storeName` (Kafka's queryMetadataForKey): the key is serialized with
+   * `keySerializer` and partitioned as Kafka's default partitioner does over the store's source topic (or placed by
+   * a StreamPartitioner given instead), then looked up in the partitions-by-host map of the latest rebalance.
+   * `activeHost` is null when no instance is known to hold it (see {@link KeyQueryMetadata}).
+   *
+   * @throws StreamsError `ILLEGAL_STATE` unless RUNNING or REBALANCING; `INVALID_REQUEST` for an unknown store.
+   * @example
+   * ```ts
+   * const { activeHost, partition } = streams.queryMetadataForKey('counts', 'river', Serdes.String());
+   * ```
+   */
+  queryMetadataForKey<K>(storeName: string, key: K, keySerializer: KeyPartitioning<K>): KeyQueryMetadata {
+    this.#requireQueryable();
+    return this.#metadataState.keyQueryMetadata(storeName, key, keySerializer, new Set(this.#thread?.tasks.keys() ?? []));
+  }
+
+  /**
+   * Every instance holding tasks of `storeName` with its endpoint and partitions (Kafka's allMetadataForStore);
+   * instances without an `applicationServer` are not listed.
+   *
+   * @throws StreamsError `ILLEGAL_STATE` unless RUNNING or REBALANCING; `INVALID_REQUEST` for an unknown store.
+   * @example
+   * ```ts
+   * const hosts = streams.allMetadataForStore('counts').map((m) => m.hostInfo);
+   * ```
+   */
+  allMetadataForStore(storeName: string): StreamsMetadata[] {
+    this.#requireQueryable();
+    return this.#metadataState.allMetadataForStore(storeName, this.localTasks().flatMap((t) => t.partitions));
+  }
+
+  /**
+   * The tasks this instance runs now, with their input partitions and stores (empty before the first assignment
+   * and while a rebalance has revoked them).
+   *
+   * @example
+   * ```ts
+   * streams.localTasks(); // [{ taskId: '1_0', partitions: [{ topic: 'words', partition: 0 }], state: 'RUNNING', stores: ['counts'] }]
+   * ```
+   */
+  localTasks(): LocalTaskMetadata[] {
+    const tasks = this.#thread?.tasks;
+    if (tasks === undefined) return [];
+    return [...tasks.values()].map((t) => ({ taskId: t.id, partitions: t.inputPartitions, state: 'RUNNING', stores: [...t.subtopology.storeNames] }));
+  }
+
+  #requireQueryable(): void {
+    if (this.state !== 'RUNNING' && this.state !== 'REBALANCING') {
+      throw new StreamsError('ILLEGAL_STATE', `stream metadata can be queried while RUNNING or REBALANCING, not ${this.state}`);
+    }
   }
 
   /**

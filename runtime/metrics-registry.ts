@@ -1,7 +1,7 @@
 import type { Metric, Sensor, StreamsMetrics } from '../src/processor/streams-metrics.js';
-
-/** Kafka Streams' group of task-level metrics. */
-export const TASK_METRICS_GROUP = 'stream-task-metrics';
+import { systemClock, type Clock } from '../src/util/clock.js';
+import { MetricWindows } from './metrics/metric-windows.js';
+import { TASK_METRICS_GROUP } from './metrics/task-metrics.js';
 
 class Counter implements Sensor {
   total = 0;
@@ -11,9 +11,23 @@ class Counter implements Sensor {
 }
 
 /**
- * The metrics of one application instance (or one TopologyTestDriver): task-level sensors created by processors,
- * listed by {@link MetricsRegistry.metrics}. A task's sensors are removed when the task closes, as Kafka Streams
- * removes task metrics.
+ * Lists built-in metrics into `out` at `nowMs` (the stream thread's, or the TopologyTestDriver's tasks'), using
+ * `windows` for rates.
+ *
+ * @example
+ * ```ts
+ * registry.setCollector((out, nowMs, windows) => {
+ *   for (const task of tasks) collectTaskMetrics(task, registry.threadId, windows, nowMs, out);
+ * });
+ * ```
+ */
+export type MetricsCollector = (out: Metric[], nowMs: number, windows: MetricWindows) => void;
+
+/**
+ * The metrics of one stream thread (or one TopologyTestDriver): the built-in metrics its collector lists (thread,
+ * task, processor-node, topic, store and lag metrics, read from plain counters at listing time) followed by the
+ * task-level sensors processors create. A task's sensors are removed when the task closes, as Kafka Streams removes
+ * task metrics.
  *
  * @example
  * ```ts
@@ -23,11 +37,22 @@ class Counter implements Sensor {
  * ```
  */
 export class MetricsRegistry {
-  readonly #threadId: string;
+  readonly threadId: string;
   readonly #byTask = new Map<string, Map<string, Counter>>();
+  readonly #clock: Clock;
+  readonly #windows: MetricWindows;
+  #collector: MetricsCollector | null = null;
 
-  constructor(threadId: string) {
-    this.#threadId = threadId;
+  /** `sampleWindowMs`: the window of rates, windowed averages and maxima (default 10000). */
+  constructor(threadId: string, options: { readonly clock?: Clock; readonly sampleWindowMs?: number } = {}) {
+    this.threadId = threadId;
+    this.#clock = options.clock ?? systemClock;
+    this.#windows = new MetricWindows(options.sampleWindowMs ?? 10_000);
+  }
+
+  /** Sets (or clears) what lists the built-in metrics; the stream thread or the test driver sets it once. */
+  setCollector(collector: MetricsCollector | null): void {
+    this.#collector = collector;
   }
 
   /** The {@link StreamsMetrics} processors of task `taskId` see. */
@@ -48,13 +73,22 @@ export class MetricsRegistry {
     this.#byTask.delete(taskId);
   }
 
-  /** Every metric now, sorted by task id then name. */
+  /** Every metric now: the collector's, then the task sensors sorted by task id then name. */
   metrics(): Metric[] {
     const out: Metric[] = [];
+    const collector = this.#collector;
+    if (collector !== null) {
+      this.#windows.beginPass();
+      try {
+        collector(out, this.#clock.nowMs(), this.#windows);
+      } finally {
+        this.#windows.endPass();
+      }
+    }
     for (const taskId of [...this.#byTask.keys()].sort()) {
       const sensors = this.#byTask.get(taskId)!;
       for (const name of [...sensors.keys()].sort()) {
-        out.push({ group: TASK_METRICS_GROUP, name: `${name}-total`, tags: { 'thread-id': this.#threadId, 'task-id': taskId }, value: sensors.get(name)!.total });
+        out.push({ group: TASK_METRICS_GROUP, name: `${name}-total`, tags: { 'thread-id': this.threadId, 'task-id': taskId }, value: sensors.get(name)!.total });
       }
     }
     return out;

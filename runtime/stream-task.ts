@@ -18,6 +18,7 @@ import type { Clock } from '../src/util/clock.js';
 import type { StreamsMetrics } from '../src/processor/streams-metrics.js';
 import { handleFailure } from './exception-handlers.js';
 import { MetricsRegistry } from './metrics-registry.js';
+import { TaskCounters, type NodeStats, type QueueStats, type TaskMetricsSource } from './metrics/task-metrics.js';
 import type { RecordCollector } from './record-collector.js';
 import type { ResolvedStreamsConfig } from './streams-config.js';
 import { TaskStateManager } from './task-state-manager.js';
@@ -35,6 +36,10 @@ interface RuntimeNode {
   readonly topic: string | null;
   readonly topicExtractor: TopicNameExtractor<unknown, unknown> | null;
   readonly partitioner: StreamPartitioner<unknown, unknown> | undefined;
+  /** Records delivered to this node (a sink: written), for its process-total metric. */
+  processed: number;
+  /** Records a sink with a topic extractor wrote, per topic; null for other nodes. */
+  readonly producedByTopic: Map<string, number> | null;
 }
 
 interface PartitionQueue {
@@ -48,6 +53,8 @@ interface PartitionQueue {
   partitionTimeMs: number;
   /** Next offset to commit: the last record processed or skipped + 1; -1 before any. */
   committable: number;
+  /** Records the source forwarded from this partition (records-consumed-total). */
+  consumed: number;
 }
 
 interface Schedule {
@@ -96,8 +103,10 @@ export function taskIdOf(subtopology: number, partition: number): string {
  * depth-first through the processors; sinks serialize into the record collector. The thread (or the
  * TopologyTestDriver) feeds records in and flushes output; the task never awaits.
  */
-export class StreamTask {
+export class StreamTask implements TaskMetricsSource {
   readonly id: string;
+  /** Plain counters the task's metrics are read from (see collectTaskMetrics). */
+  readonly counters: TaskCounters;
   readonly subtopology: Subtopology;
   readonly partition: number;
   readonly stateManager: TaskStateManager;
@@ -153,7 +162,8 @@ export class StreamTask {
     this.#config = options.config;
     this.#collector = options.collector;
     this.#clock = options.clock;
-    this.#logger = options.logger.child({ taskId: this.id });
+    this.counters = new TaskCounters(options.clock.nowMs());
+    this.#logger = options.logger.child({ taskId: this.id, partition });
     this.stateManager = new TaskStateManager({
       taskId: this.id,
       partition,
@@ -180,6 +190,8 @@ export class StreamTask {
         topic: n.kind === 'sink' ? n.topic : null,
         topicExtractor: n.kind === 'sink' ? n.topicExtractor : null,
         partitioner: n.kind === 'sink' ? n.partitioner : undefined,
+        processed: 0,
+        producedByTopic: n.kind === 'sink' && n.topic === null ? new Map() : null,
       });
     }
     for (const node of this.#nodes.values()) {
@@ -193,7 +205,7 @@ export class StreamTask {
     for (const tp of options.inputPartitions) {
       const source = this.#sourceFor(topology, tp.topic);
       const key = `${tp.topic}\u0000${tp.partition}`;
-      const q: PartitionQueue = { tp, key, source, records: [], head: 0, partitionTimeMs: -1, committable: -1 };
+      const q: PartitionQueue = { tp, key, source, records: [], head: 0, partitionTimeMs: -1, committable: -1, consumed: 0 };
       this.#queues.set(key, q);
       this.#queueList.push(q);
     }
@@ -259,6 +271,21 @@ export class StreamTask {
     };
   }
 
+  /** The task's stores by name (for metrics and interactive queries). */
+  get stores(): ReadonlyMap<string, StateStore> {
+    return this.stateManager.stores;
+  }
+
+  /** The task's nodes with their record counters (for metrics). */
+  nodeStats(): Iterable<NodeStats> {
+    return this.#nodes.values();
+  }
+
+  /** The task's input partitions with the records their source forwarded (for metrics). */
+  queueStats(): QueueStats[] {
+    return this.#queueList.map((q) => ({ tp: q.tp, sourceName: q.source.name, consumed: q.consumed }));
+  }
+
   /** Records waiting in the queue of one input partition (0 for a partition the task does not read). */
   queuedCount(topic: string, partition: number): number {
     const q = this.#queues.get(`${topic}\u0000${partition}`);
@@ -303,13 +330,19 @@ export class StreamTask {
    */
   process(maxRecords: number, lagging?: ReadonlySet<string>): number {
     this.#lagging = lagging ?? null;
+    // Timed per call, not per record: the latency metrics divide by the records of the call.
+    const startMs = performance.now();
     let done = 0;
-    while (done < maxRecords && !this.#isClosed) {
-      const q = this.#nextQueue();
-      if (q === null) break;
-      this.#processOne(q);
-      done++;
-      if (this.#streamSchedules.length > 0) this.#punctuate(this.#streamSchedules, this.#streamTimeMs);
+    try {
+      while (done < maxRecords && !this.#isClosed) {
+        const q = this.#nextQueue();
+        if (q === null) break;
+        this.#processOne(q);
+        done++;
+        if (this.#streamSchedules.length > 0) this.#punctuate(this.#streamSchedules, this.#streamTimeMs);
+      }
+    } finally {
+      if (done > 0) this.counters.processLatency.record(performance.now() - startMs, done);
     }
     return done;
   }
@@ -375,6 +408,13 @@ export class StreamTask {
     }
     if (timestampMs > q.partitionTimeMs) q.partitionTimeMs = timestampMs;
     if (timestampMs > this.#streamTimeMs) this.#streamTimeMs = timestampMs;
+    else if (timestampMs < this.#streamTimeMs) {
+      const lateness = this.counters.lateness;
+      const lateMs = this.#streamTimeMs - timestampMs;
+      lateness.sum += lateMs;
+      if (lateMs > lateness.max) lateness.max = lateMs;
+    }
+    q.consumed++;
     this.#ctxTopic = topic;
     this.#ctxPartition = partition;
     this.#ctxOffset = raw.offset;
@@ -436,6 +476,7 @@ export class StreamTask {
   }
 
   #deliver(node: RuntimeNode, record: Record<unknown, unknown>): void {
+    node.processed++;
     if (node.kind === 'sink') {
       this.#sink(node, record);
       return;
@@ -450,7 +491,11 @@ export class StreamTask {
   }
 
   #sink(node: RuntimeNode, record: Record<unknown, unknown>): void {
-    const topic = node.topic ?? node.topicExtractor!(record.key, record.value, this.#recordContext());
+    let topic = node.topic;
+    if (topic === null) {
+      topic = node.topicExtractor!(record.key, record.value, this.#recordContext());
+      node.producedByTopic!.set(topic, (node.producedByTopic!.get(topic) ?? 0) + 1);
+    }
     const keySerde = node.keySerde ?? this.#config.defaultKeySerde;
     const valueSerde = node.valueSerde ?? this.#config.defaultValueSerde;
     const key = serializeFor(keySerde, record.key, topic, record.headers);

@@ -10,10 +10,15 @@ import type { BuiltTopology } from '../src/topology/built-topology.js';
 import type { Clock } from '../src/util/clock.js';
 import { handleFailure } from './exception-handlers.js';
 import { MetricsRegistry } from './metrics-registry.js';
+import type { Metric } from '../src/processor/streams-metrics.js';
+import type { MetricWindows } from './metrics/metric-windows.js';
+import { collectTaskMetrics } from './metrics/task-metrics.js';
+import { collectLagMetrics, collectThreadMetrics, ThreadCounters } from './metrics/thread-metrics.js';
 import { RecordCollector } from './record-collector.js';
 import { StreamTask, taskIdOf } from './stream-task.js';
 import type { ResolvedStreamsConfig } from './streams-config.js';
 import { streamsPartitionAssignor } from './streams-partition-assignor.js';
+import type { PartitionAssignor } from '../src/client/assignors.js';
 
 /**
  * Reports restoration of a store from its changelog (Kafka's StateRestoreListener).
@@ -50,8 +55,12 @@ const EOS_TRANSACTION_TIMEOUT_MS = 10_000;
  */
 export class StreamThread {
   readonly tasks = new Map<string, StreamTask>();
-  /** The sensors of this thread's tasks. */
+  /** The sensors of this thread's tasks; lists the thread's built-in metrics too. */
   readonly metrics: MetricsRegistry;
+  /** Plain counters the thread's metrics are read from (see collectThreadMetrics). */
+  readonly counters: ThreadCounters;
+  /** The task whose stores are being restored (not in `tasks` yet), if any. */
+  #restoring: StreamTask | null = null;
   readonly #topology: BuiltTopology;
   readonly #config: ResolvedStreamsConfig;
   readonly #clients: Clients;
@@ -64,6 +73,7 @@ export class StreamThread {
   readonly #repartitionTopics: ReadonlySet<string>;
   readonly #onRebalance: (phase: 'start' | 'end') => void;
   readonly #restoreListener: () => StateRestoreListener | null;
+  readonly #partitionAssignor: PartitionAssignor | undefined;
   #consumer: Consumer | null = null;
   #producer: Producer | null = null;
   #admin: Admin;
@@ -100,28 +110,47 @@ export class StreamThread {
     transactionalId?: string;
     onRebalance: (phase: 'start' | 'end') => void;
     restoreListener: () => StateRestoreListener | null;
+    /** The group assignor (default: a streams assignor without an applicationServer). */
+    partitionAssignor?: PartitionAssignor;
   }) {
     this.#topology = options.topology;
     this.#config = options.config;
     this.#clients = options.clients;
     this.#admin = options.clients.admin;
-    this.#logger = options.logger;
     this.#clock = options.clock;
+    this.metrics = options.metrics ?? new MetricsRegistry(`${options.config.applicationId}-StreamThread-1`, { clock: options.clock });
+    this.#logger = options.logger.child({ threadId: this.metrics.threadId });
+    this.counters = new ThreadCounters(options.clock.nowMs());
+    this.metrics.setCollector((out, nowMs, windows) => this.#collectMetrics(out, nowMs, windows));
     this.#stateDir = options.stateDir;
     for (const [t, n] of options.partitionCounts) this.#partitionCounts.set(t, n);
     this.#sourceChangelogTopics = options.sourceChangelogTopics ?? new Map();
     this.#globalStores = options.globalStores ?? new Map();
     this.#eos = options.config.processingGuarantee === 'exactly_once_v2';
     this.#transactionalId = options.transactionalId ?? `${options.config.applicationId}-1`;
-    this.metrics = options.metrics ?? new MetricsRegistry(`${options.config.applicationId}-StreamThread-1`);
     this.#repartitionTopics = new Set(options.topology.subtopologies.flatMap((s) => s.repartitionTopics));
     this.#onRebalance = options.onRebalance;
     this.#restoreListener = options.restoreListener;
+    this.#partitionAssignor = options.partitionAssignor;
   }
 
   /** The error that stopped the loop, if any. */
   get failure(): StreamsError | null {
     return this.#failure;
+  }
+
+  /** The task restoring its stores now (before it joins `tasks`), or null. */
+  get restoringTask(): StreamTask | null {
+    return this.#restoring;
+  }
+
+  /** Lists the thread's metrics, its tasks' (the restoring one too) and the lag of its input partitions. */
+  #collectMetrics(out: Metric[], nowMs: number, windows: MetricWindows): void {
+    const threadId = this.metrics.threadId;
+    collectThreadMetrics(threadId, this.counters, windows, nowMs, out);
+    for (const task of this.tasks.values()) collectTaskMetrics(task, threadId, windows, nowMs, out);
+    if (this.#restoring !== null) collectTaskMetrics(this.#restoring, threadId, windows, nowMs, out);
+    if (this.#consumer !== null && this.#running) collectLagMetrics(`${threadId}-consumer`, this.#consumer, out);
   }
 
   /** Starts the loop; `done` resolves when it stops (after close, or after a failure). */
@@ -142,7 +171,7 @@ export class StreamThread {
       maxPollRecords: this.#config.maxPollRecords,
       sessionTimeoutMs: this.#config.sessionTimeoutMs,
       heartbeatIntervalMs: this.#config.heartbeatIntervalMs,
-      assignors: [streamsPartitionAssignor(this.#topology.subtopologies)],
+      assignors: [this.#partitionAssignor ?? streamsPartitionAssignor(this.#topology.subtopologies)],
     });
     this.#consumer.subscribe(sourceTopics, {
       onPartitionsRevoked: async (partitions) => {
@@ -150,6 +179,7 @@ export class StreamThread {
         await this.#revoke(partitions);
       },
       onPartitionsAssigned: async (partitions) => {
+        this.counters.rebalances++;
         this.#onRebalance('start');
         await this.#assign(partitions);
         this.#onRebalance('end');
@@ -166,6 +196,7 @@ export class StreamThread {
     this.#running = true;
     // As Kafka Streams' StreamThread: the first purge waits one purge interval from the start, like later ones.
     this.#lastCommitMs = this.#lastPurgeMs = this.#lastFlushMs = this.#clock.nowMs();
+    this.counters.startedMs = this.#lastCommitMs;
     this.#loop = this.#run();
     return this.#loop;
   }
@@ -179,7 +210,10 @@ export class StreamThread {
    */
   async #poll(consumer: Consumer, waitMs: number): Promise<ConsumerRecords | null> {
     try {
+      const startMs = performance.now();
       const polled = await consumer.poll({ maxRecords: this.#config.maxPollRecords, maxWaitMs: waitMs });
+      this.counters.pollLatency.record(performance.now() - startMs);
+      this.counters.recordsConsumed += polled.count;
       if (this.#unreachableSinceMs !== null) this.#logger.info('polls succeed again');
       this.#unreachableSinceMs = null;
       return polled;
@@ -222,11 +256,13 @@ export class StreamThread {
         }
         const lagging = this.#config.maxTaskIdleMs >= 0 ? await this.#laggingPartitions() : undefined;
         let processed = 0;
+        const processStartMs = performance.now();
         for (const task of this.tasks.values()) processed += task.process(Number.MAX_SAFE_INTEGER, lagging);
+        if (processed > 0) this.counters.processLatency.record(performance.now() - processStartMs, processed);
         this.#resumeDrained(consumer);
         this.#idle = processed === 0;
         const now = this.#clock.nowMs();
-        for (const task of this.tasks.values()) task.punctuateWallClock(now);
+        for (const task of this.tasks.values()) this.counters.punctuateTotal += task.punctuateWallClock(now);
         const requested = [...this.tasks.values()].some((t) => t.isCommitRequested);
         if (requested || now - this.#lastCommitMs >= this.#config.commitIntervalMs) await this.commit();
         else if (this.#shouldFlush(processed, now)) await this.#flushCollector();
@@ -253,6 +289,7 @@ export class StreamThread {
       );
       if (!committed) await this.#abortTransaction();
       for (const task of this.tasks.values()) task.close();
+      this.counters.tasksClosed += this.tasks.size;
       this.tasks.clear();
       this.#taskByPartition.clear();
       // Leave the group now (as a dead Kafka StreamThread does), so other instances take these tasks over.
@@ -319,6 +356,7 @@ export class StreamThread {
 
   /** Flushes stores and output, commits input offsets, writes checkpoints and purges repartition topics. */
   async commit(options: { checkpoint?: boolean } = {}): Promise<void> {
+    const startMs = performance.now();
     const offsets: { topic: string; partition: number; offset: number; metadata: string }[] = [];
     for (const task of this.tasks.values()) offsets.push(...task.prepareCommit());
     await this.#flushCollector();
@@ -337,6 +375,8 @@ export class StreamThread {
       }
     } else if (offsets.length > 0) await this.#consumer!.commit(offsets);
     this.#lastCommitMs = this.#clock.nowMs();
+    // Commit latency as Kafka Streams measures it: flushing stores and output, and committing the offsets.
+    if (offsets.length > 0) this.counters.commitLatency.record(performance.now() - startMs);
     // Under exactly-once a checkpoint is written only when tasks close cleanly: while they run, a persistent store may
     // hold writes of a transaction that never commits, and without a checkpoint it is rebuilt from the changelog.
     if (!this.#eos || options.checkpoint === true) await this.#writeCheckpoints(offsets);
@@ -371,6 +411,7 @@ export class StreamThread {
     if (missing.length > 0) {
       for (const d of await this.#admin.describeTopics(missing)) this.#partitionCounts.set(d.name, d.partitions.length);
     }
+    this.counters.recordsProduced += this.#collector.size;
     const batches = this.#collector.drain(this.#partitionCounts);
     if (this.#eos) {
       // A failed send dooms the transaction (it can only abort): the production handler cannot skip records here.
@@ -454,8 +495,15 @@ export class StreamThread {
         globalStores: this.#globalStores,
         metrics: this.metrics,
       });
+      this.counters.tasksCreated++;
       task.initializeTime(await this.#consumer!.committed(e.tps));
-      await this.#restore(task);
+      this.#restoring = task;
+      try {
+        await this.#restore(task);
+      } finally {
+        this.#restoring = null;
+        this.counters.restoreRemaining = 0;
+      }
       // Under exactly-once the stores now run ahead of any checkpoint: a crash from here on must rebuild them.
       if (this.#eos) task.stateManager.deleteCheckpoint();
       task.initProcessors(this.#topology);
@@ -478,6 +526,8 @@ export class StreamThread {
       const ends = changelogs.map((c, i) => ({ offset: c.isSourceTopic ? (committed[i]?.offset ?? 0) : latest[i]!.offset }));
       const starts = await this.#admin.listOffsets(tps.map((tp) => ({ ...tp, spec: 'earliest' as const })));
       const listener = this.#restoreListener();
+      const ranges: { start: number; end: number }[] = [];
+      let remaining = 0;
       for (let i = 0; i < changelogs.length; i++) {
         const c = changelogs[i]!;
         const end = ends[i]!.offset;
@@ -487,6 +537,15 @@ export class StreamThread {
           this.#logger.warn({ store: c.storeName, checkpoint: start, earliest, end }, 'checkpoint outside the changelog; restoring from its start');
           start = earliest;
         }
+        ranges.push({ start, end });
+        if (start < end) remaining += end - start;
+      }
+      // Restore progress, in changelog offsets still to read (restore-remaining-records).
+      const counters = this.counters;
+      counters.restoreRemaining = task.counters.restoreRemaining = remaining;
+      for (let i = 0; i < changelogs.length; i++) {
+        const c = changelogs[i]!;
+        const { start, end } = ranges[i]!;
         const tp = { topic: c.topic, partition: c.partition };
         if (start >= end) continue;
         listener?.onRestoreStart?.(tp, c.storeName, start, end);
@@ -499,6 +558,7 @@ export class StreamThread {
           if (polled.count === 0 && (await restorer.position(tp)) >= end) break;
           for (const b of polled.batches) {
             const batch: RestoreRecord[] = [];
+            const from = position;
             for (const r of b.records) {
               if (r.offset >= end) break;
               if (r.key !== null) batch.push({ key: r.key, value: r.value, timestampMs: r.timestampMs });
@@ -506,9 +566,14 @@ export class StreamThread {
             }
             task.stateManager.restore(c.storeName, batch);
             total += batch.length;
+            counters.restoreRecords += batch.length;
+            task.counters.restored += batch.length;
+            counters.restoreRemaining = task.counters.restoreRemaining -= position - from;
             listener?.onBatchRestored?.(tp, c.storeName, position, batch.length);
           }
         }
+        // Offsets past the last record read (transaction markers, compacted gaps) need no restoring either.
+        counters.restoreRemaining = task.counters.restoreRemaining -= Math.max(0, end - position);
         listener?.onRestoreEnd?.(tp, c.storeName, total);
         this.#logger.debug({ taskId: task.id, store: c.storeName, total }, 'restored store from changelog');
       }
@@ -538,6 +603,7 @@ export class StreamThread {
       for (const p of t.inputPartitions) this.#taskByPartition.delete(topicPartitionKey(p.topic, p.partition));
       this.tasks.delete(t.id);
       t.close();
+      this.counters.tasksClosed++;
     }
   }
 
@@ -565,6 +631,7 @@ export class StreamThread {
       }
     }
     for (const task of this.tasks.values()) task.close();
+    this.counters.tasksClosed += this.tasks.size;
     this.tasks.clear();
     this.#taskByPartition.clear();
     await this.#consumer?.close().catch((e: unknown) => this.#logger.warn({ err: e }, 'consumer close failed'));

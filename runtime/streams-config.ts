@@ -5,6 +5,7 @@ import { StreamsError } from '../src/errors.js';
 import type { Serde } from '../src/serdes/serde.js';
 import { Serdes } from '../src/serdes/serdes.js';
 import type { Clock } from '../src/util/clock.js';
+import { hostInfoString, parseHostInfo } from './host-info.js';
 import type { DeserializationHandler, ProcessingHandler, ProductionHandler } from './exception-handlers.js';
 
 /**
@@ -75,8 +76,25 @@ export interface StreamsConfig {
   readonly errors?: { readonly deadLetterQueueTopic?: string };
   /** Where to start reading input topics without committed offsets (default 'earliest', as Kafka Streams). */
   readonly autoOffsetReset?: 'earliest' | 'latest';
+  /** How often `streams.metrics$` emits a snapshot of the metrics (default 1000 ms). */
+  readonly metricsIntervalMs?: number;
+  /**
+   * The window of `-rate` metrics and of windowed averages and maxima (latencies, lateness, cache hit ratio), in ms
+   * (Kafka's metrics.sample.window.ms; default 10000). Totals are not windowed.
+   */
+  readonly metricsSampleWindowMs?: number;
+  /**
+   * The level of the instance's logs (pino levels). Applies to the instance's own child logger, also when a `logger`
+   * is injected; without one, the default logger's level comes from here, else from `TRIBUTARY_LOG_LEVEL`, else 'warn'.
+   */
+  readonly logLevel?: LogLevel;
   readonly sessionTimeoutMs?: number;
   readonly heartbeatIntervalMs?: number;
+  /**
+   * This instance's interactive-query endpoint, `'host:port'` (Kafka's application.server): sent to the group so
+   * every instance knows which instance holds which partitions (`queryMetadataForKey`, HTTP forwarding). Default none.
+   */
+  readonly applicationServer?: string;
   readonly clock?: Clock;
   readonly logger?: Logger;
 }
@@ -100,11 +118,40 @@ export interface ResolvedStreamsConfig {
   readonly processingExceptionHandler: ProcessingHandler;
   readonly productionExceptionHandler: ProductionHandler;
   readonly autoOffsetReset: 'earliest' | 'latest';
+  readonly metricsIntervalMs: number;
+  readonly metricsSampleWindowMs: number;
+  /** null: the logger's own level. */
+  readonly logLevel: LogLevel | null;
   readonly sessionTimeoutMs: number;
   readonly heartbeatIntervalMs: number;
+  readonly applicationServer: string | null;
 }
 
 const APP_ID = /^[a-zA-Z0-9._-]{1,200}$/;
+
+/**
+ * pino's log levels, from the most to the least severe, and 'silent'.
+ *
+ * @example
+ * ```ts
+ * const config: StreamsConfig = { applicationId: 'app', logLevel: 'info' };
+ * ```
+ */
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+const LOG_LEVELS: readonly string[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logLevelOf(level: string | undefined): LogLevel | null {
+  if (level === undefined) return null;
+  if (!LOG_LEVELS.includes(level)) throw new StreamsError('INVALID_CONFIG', `logLevel must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(level)}`);
+  return level as LogLevel;
+}
+
+function positive(name: string, v: number | undefined, dflt: number): number {
+  const n = nonNegative(name, v, dflt);
+  if (n < 1) throw new StreamsError('INVALID_CONFIG', `${name} must be >= 1, got ${n}`);
+  return n;
+}
 
 function nonNegative(name: string, v: number | undefined, dflt: number): number {
   if (v === undefined) return dflt;
@@ -154,7 +201,11 @@ export function resolveStreamsConfig(config: StreamsConfig, defaultStateDir: str
     processingExceptionHandler: config.processingExceptionHandler ?? 'fail',
     productionExceptionHandler: config.productionExceptionHandler ?? 'fail',
     autoOffsetReset: config.autoOffsetReset ?? 'earliest',
+    metricsIntervalMs: positive('metricsIntervalMs', config.metricsIntervalMs, 1_000),
+    metricsSampleWindowMs: positive('metricsSampleWindowMs', config.metricsSampleWindowMs, 10_000),
+    logLevel: logLevelOf(config.logLevel),
     sessionTimeoutMs: nonNegative('sessionTimeoutMs', config.sessionTimeoutMs, 45_000),
     heartbeatIntervalMs: nonNegative('heartbeatIntervalMs', config.heartbeatIntervalMs, 3_000),
+    applicationServer: config.applicationServer === undefined ? null : hostInfoString(parseHostInfo(config.applicationServer)),
   };
 }

@@ -90,6 +90,13 @@ export type { KafkaStreamsState, StateListener } from '../runtime/kafka-streams.
 export type { ProcessingGuarantee, StreamsConfig } from '../runtime/streams-config.js';
 export type { StateRestoreListener } from '../runtime/stream-thread.js';
 export { QueryableStoreTypes } from '../runtime/queryable-store-types.js';
+export type { KeyQueryMetadata, StreamsMetadata, LocalTaskMetadata } from '../runtime/streams-metadata.js';
+export type { HostInfo } from '../runtime/host-info.js';
+export { StreamsHttpServer } from '../runtime/service/streams-http-server.js';
+export { toPrometheusText, PROMETHEUS_CONTENT_TYPE } from '../runtime/metrics/prometheus.js';
+export type { StreamsHttpServerOptions } from '../runtime/service/streams-http-server.js';
+export { InteractiveQueryClient, InteractiveQueryError } from '../runtime/service/iq-client.js';
+export type { InteractiveQueryClientOptions } from '../runtime/service/iq-client.js';
 export type { QueryableStoreType } from '../runtime/queryable-store-types.js';
 export type {
   HandlerResponse,

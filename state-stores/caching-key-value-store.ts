@@ -9,6 +9,7 @@ import { AbstractKeyValueIterator, emptyIterator } from './abstract-key-value-it
 import { BytesBTree } from './bytes-b-tree.js';
 import type { BTreeCursor } from './bytes-b-tree.js';
 import { BytesHashIndex } from './bytes-hash-index.js';
+import { CacheHitCounter } from './cache-stats.js';
 import type { HashIndexed } from './bytes-hash-index.js';
 import { compareBytes, prefixEnd } from './compare-bytes.js';
 import { DelegatingStateStoreContext } from './delegating-state-store-context.js';
@@ -90,6 +91,8 @@ export class CachingKeyValueStore implements BytesKeyValueStore {
   #sendOldValues = false;
   #evicting = false;
   #closed = false;
+  /** Hits and misses of point reads (`get`, and the reads of `putIfAbsent` and `delete`), for the hit-ratio metric. */
+  readonly cacheStats = new CacheHitCounter();
 
   constructor(
     private readonly inner: BytesKeyValueStore,
@@ -135,9 +138,11 @@ export class CachingKeyValueStore implements BytesKeyValueStore {
     this.#assertOpen();
     const entry = this.#index.get(key);
     if (entry !== undefined) {
+      this.cacheStats.hits++;
       this.#touch(entry);
       return entry.value;
     }
+    this.cacheStats.misses++;
     const value = this.inner.get(key);
     if (value !== null) {
       this.#insert(key, value, this.#context!.recordTimestampMs, false);

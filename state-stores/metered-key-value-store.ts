@@ -15,6 +15,7 @@ import type {
 import { changelogTopicName } from '../src/state/state-store.js';
 import type { StateStore, StateStoreContext } from '../src/state/state-store.js';
 import { AbstractKeyValueIterator } from './abstract-key-value-iterator.js';
+import { cacheStatsOf, type CacheStats } from './cache-stats.js';
 
 /**
  * Call counters of one typed store (per task). Live: the numbers grow as the store is used.
@@ -93,6 +94,11 @@ export class MeteredKeyValueStore<K, V> implements KeyValueStore<K, V>, CachedSt
   /** Call counters since the store was built. */
   get metrics(): KeyValueStoreMetrics {
     return this.#metrics;
+  }
+
+  /** The caching layer's hits and misses (live), or null when the store has no cache. */
+  get cacheStats(): CacheStats | null {
+    return cacheStatsOf(this.inner);
   }
 
   init(context: StateStoreContext, root: StateStore): void {

@@ -21,6 +21,7 @@ import { changelogTopics, planPartitions, resolvePatterns, runningTopology } fro
 import type { Metric } from '../../src/processor/streams-metrics.js';
 import { GlobalStateUpdater } from '../global-state-updater.js';
 import { MetricsRegistry } from '../metrics-registry.js';
+import { collectTaskMetrics } from '../metrics/task-metrics.js';
 import { StreamTask } from '../stream-task.js';
 import { resolveStreamsConfig, type ResolvedStreamsConfig, type StreamsConfig } from '../streams-config.js';
 import { TestInputTopic, TestOutputTopic } from './test-topics.js';
@@ -60,7 +61,7 @@ export class TopologyTestDriver {
   readonly #positions = new Map<string, number>();
   readonly #requestedPartitions = new Map<string, number>();
   #global: GlobalStateUpdater | null = null;
-  readonly #metrics = new MetricsRegistry('test-driver');
+  readonly #metrics: MetricsRegistry;
   #isStarted = false;
   #isClosed = false;
 
@@ -70,6 +71,11 @@ export class TopologyTestDriver {
     this.#topology = running.built;
     this.#repartitionCounts = running.repartitionTopics;
     this.#clock = new ManualClock(config.initialWallClockTimeMs ?? 0);
+    // Rates run on the virtual clock: they move when advanceWallClockTime does.
+    this.#metrics = new MetricsRegistry('test-driver', { clock: this.#clock, sampleWindowMs: this.#config.metricsSampleWindowMs });
+    this.#metrics.setCollector((out, nowMs, windows) => {
+      for (const task of this.#tasks) collectTaskMetrics(task, 'test-driver', windows, nowMs, out);
+    });
     this.#logger = config.logger ?? silentLogger();
     this.broker = Broker.openSync({ storage: new MemoryStorage(), clock: this.#clock, logger: this.#logger, maintenanceIntervalMs: 0 });
   }
@@ -280,8 +286,9 @@ export class TopologyTestDriver {
   }
 
   /**
-   * The metrics of the driver's tasks now, as `KafkaStreams.metrics()` lists them (e.g. `dropped-records-total`
-   * per task).
+   * The metrics of the driver's tasks now, as `KafkaStreams.metrics()` lists them: the task, processor-node, topic
+   * and store groups (thread-id `test-driver`) and processors' sensors such as `dropped-records-total`; no thread,
+   * lag or instance metrics (there is no thread or consumer). Rates follow the virtual wall clock.
    *
    * @example
    * ```ts

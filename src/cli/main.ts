@@ -3,6 +3,7 @@
  * exit code; this file only dispatches and turns errors into messages and exit codes (2: bad usage, 1: failure).
  */
 import { isStreamsError } from '../errors.js';
+import { asUsageError } from './command-args.js';
 import { UsageError } from './usage-error.js';
 
 const USAGE = `usage: tributary <command> [options]
@@ -12,6 +13,32 @@ commands:
          [--flush always|os|MS] [--group-min-session-timeout-ms MS] [--group-initial-rebalance-delay-ms MS]
          [--transaction-abort-timed-out-interval-ms MS] [--log-level info]
          run tributary's broker as a Kafka-protocol server (SIGTERM/SIGINT stop it gracefully)
+  run APP.ts [--broker HOST:PORT | --data-dir DIR] [--http-port PORT] [--http-host H] [--state-dir DIR]
+         [--application-id ID] [--application-server HOST:PORT] [--shutdown-timeout-ms 30000] [--log-level info]
+         run the application module APP.ts (exports topology or buildTopology(), and config) until SIGTERM/SIGINT;
+         exit 0 after a graceful stop, 1 on ERROR or a stop that timed out, 130 on a second signal
+  describe APP.ts [--mermaid]
+         print the topology as Kafka Streams' describe() text (and as a Mermaid flowchart)
+  topics list [--include-internal]
+  topics create NAME [--partitions 1] [--config KEY=VALUE ...] [--if-not-exists]
+  topics describe NAME...
+  topics delete NAME...
+  produce TOPIC [--key-separator SEP] [--partitions-from-key] [--batch-size 5000]
+         send stdin's lines as records (KEY<SEP>VALUE with --key-separator, e.g. '\\t'; with
+         --partitions-from-key the key is also the partition number); progress on stderr
+  consume TOPIC [--from-beginning] [--group G] [--max-messages N] [--timeout-ms MS]
+         [--isolation-level read_committed|read_uncommitted] [--print-key] [--key-separator SEP]
+         print values (KEY<TAB>VALUE with --print-key) until N records, MS without one, or SIGINT/SIGTERM
+  groups list
+  groups describe GROUP
+         state, members, and per partition the committed offset, log end offset and lag
+  reset APP --input-topics A,B [--state-dir DIR] [--yes]
+         application reset: input offsets to earliest, internal topics deleted, local state wiped;
+         without --yes a dry run (exit 2)
+
+  Every command but broker, run and describe needs --broker HOST:PORT (or TRIBUTARY_BROKER) or --data-dir DIR
+  (the broker's directory opened in this process; not while a broker runs on it).
+exit codes: 0 done, 1 failed, 2 bad usage (or a reset dry run), 130 forced stop
 `;
 
 /**
@@ -24,11 +51,29 @@ commands:
  */
 export async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command !== undefined && (rest.includes('--help') || rest.includes('-h'))) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   try {
     switch (command) {
       case 'broker':
         // Commands load on demand: `--help` does not open a broker's dependencies.
         return await (await import('./broker-command.js')).runBrokerCommand(rest);
+      case 'run':
+        return await (await import('./run-command.js')).runRunCommand(rest);
+      case 'describe':
+        return await (await import('./describe-command.js')).runDescribeCommand(rest);
+      case 'topics':
+        return await (await import('./topics-command.js')).runTopicsCommand(rest);
+      case 'produce':
+        return await (await import('./produce-command.js')).runProduceCommand(rest);
+      case 'consume':
+        return await (await import('./consume-command.js')).runConsumeCommand(rest);
+      case 'groups':
+        return await (await import('./groups-command.js')).runGroupsCommand(rest);
+      case 'reset':
+        return await (await import('./reset-command.js')).runResetCommand(rest);
       case undefined:
       case '--help':
       case '-h':
@@ -38,7 +83,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       default:
         throw new UsageError(`unknown command '${command}'`);
     }
-  } catch (e: unknown) {
+  } catch (thrown: unknown) {
+    const e = asUsageError(thrown);
     if (e instanceof UsageError) {
       process.stderr.write(`tributary: ${e.message}\n\n${USAGE}`);
       return 2;

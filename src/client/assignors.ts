@@ -41,6 +41,25 @@ export interface PartitionAssignor {
     partitionsPerTopic: ReadonlyMap<string, number>,
     subscriptions: ReadonlyMap<string, MemberSubscription>,
   ): Map<string, TopicPartition[]>;
+  /**
+   * Kafka's `subscriptionUserData`: bytes this member sends with its subscription for this protocol; the leader's
+   * `assign` sees them as `MemberSubscription.userData`. Absent: null.
+   */
+  subscriptionUserData?(topics: readonly string[]): Uint8Array | null;
+  /**
+   * Run by the leader right after `assign` with its result: the user data of each member's assignment (Kafka's
+   * `Assignment.userData`). A member missing from the result gets null.
+   */
+  assignmentUserData?(
+    assignment: ReadonlyMap<string, readonly TopicPartition[]>,
+    subscriptions: ReadonlyMap<string, MemberSubscription>,
+    partitionsPerTopic: ReadonlyMap<string, number>,
+  ): ReadonlyMap<string, Uint8Array | null>;
+  /**
+   * Kafka's `onAssignment`: called on every member after each completed SyncGroup, before the rebalance listener's
+   * `onPartitionsAssigned`, with the member's partitions and the user data the leader sent.
+   */
+  onAssignment?(assignment: { readonly partitions: readonly TopicPartition[]; readonly userData: Uint8Array | null }, generationId: number): void;
 }
 
 /**

@@ -106,6 +106,12 @@ export interface Consumer {
   position(partition: TopicPartition): Promise<number>;
   /** Kafka's endOffsets: the high watermark of each partition, or the last stable offset under read_committed. */
   endOffsets(partitions: readonly TopicPartition[]): Promise<(TopicPartition & { readonly offset: number })[]>;
+  /**
+   * Kafka's `records-lag` of an assigned partition, without a request: its end offset (high watermark, or last stable
+   * offset under read_committed) as of the last fetch response, minus the position (0 at least). Null when unknown:
+   * not assigned, no position yet, or not fetched yet. Optional: consumers that cannot tell leave it out.
+   */
+  currentLag?(partition: TopicPartition): number | null;
   pause(partitions: readonly TopicPartition[]): void;
   resume(partitions: readonly TopicPartition[]): void;
   paused(): TopicPartition[];

@@ -269,6 +269,33 @@ describe('GroupMembership', () => {
     await expect(b.ensureActive()).rejects.toMatchObject({ code: 'CLOSED' });
   });
 
+  it('carries assignor user data: subscriptions reach the leader, assignments reach each member before onPartitionsAssigned', async () => {
+    const leaderSaw: string[][] = [];
+    const seen: [string, number, string | null, number][] = [];
+    const text = (bytes: Uint8Array | null | undefined): string | null => (bytes === null || bytes === undefined ? null : Buffer.from(bytes).toString());
+    const echo = (name: string): PartitionAssignor => ({
+      name: 'echo',
+      assign: (counts, subs) => RangeAssignor.assign(counts, subs),
+      subscriptionUserData: () => Buffer.from(`from-${name}`),
+      assignmentUserData: (assignment, subs) => {
+        leaderSaw.push([...subs.values()].map((s) => text(s.userData) ?? 'none').sort());
+        return new Map([...assignment].map(([m, parts]) => [m, Buffer.from(`to-${parts.length}`)]));
+      },
+      onAssignment: (assignment, generation) => {
+        seen.push([name, assignment.partitions.length, text(assignment.userData), events.filter((e) => e.member === name && e.kind === 'assigned').length]);
+        expect(generation).toBeGreaterThan(0);
+      },
+    });
+    const a = member('a', { assignors: [echo('a')] });
+    const b = member('b', { assignors: [echo('b')] });
+    await activate(a, b);
+    expect(leaderSaw).toEqual([['from-a', 'from-b']]);
+    expect(seen.sort()).toEqual([
+      ['a', 6, 'to-6', 0],
+      ['b', 6, 'to-6', 0],
+    ]);
+  });
+
   it('the broker coordinator satisfies GroupCoordinatorClient', () => {
     const client: GroupCoordinatorClient = gc;
     expect(typeof client.joinGroup).toBe('function');

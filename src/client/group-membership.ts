@@ -228,12 +228,16 @@ export class GroupMembership {
     this.#stopHeartbeats();
     const previous = this.#isLost ? [] : this.#assignment;
     await this.#giveUpAssignment();
-    const { generationId, partitions } = await this.#joinAndSync(epoch, previous);
+    const { generationId, partitions, userData } = await this.#joinAndSync(epoch, previous);
+    this.#opts.assignors.find((a) => a.name === this.#protocolName)?.onAssignment?.({ partitions, userData }, generationId);
     return this.#onAssigned(generationId, partitions);
   }
 
   /** JoinGroup then SyncGroup, again after the retriable errors a concurrent membership change causes. */
-  async #joinAndSync(epoch: number, previous: readonly TopicPartition[]): Promise<{ generationId: number; partitions: readonly TopicPartition[] }> {
+  async #joinAndSync(
+    epoch: number,
+    previous: readonly TopicPartition[],
+  ): Promise<{ generationId: number; partitions: readonly TopicPartition[]; userData: Uint8Array | null }> {
     const { coordinator, groupId } = this.#opts;
     for (let attempt = 1; ; attempt++) {
       this.#checkActive(epoch);
@@ -256,7 +260,8 @@ export class GroupMembership {
           ...(this.#opts.groupInstanceId === undefined ? {} : { groupInstanceId: this.#opts.groupInstanceId }),
         });
         this.#checkActive(epoch);
-        return { generationId: join.generationId, partitions: decodeAssignment(sync.assignment).assignedPartitions };
+        const { assignedPartitions, userData } = decodeAssignment(sync.assignment);
+        return { generationId: join.generationId, partitions: assignedPartitions, userData };
       } catch (e: unknown) {
         this.#checkActive(epoch);
         if (!isStreamsError(e) || attempt >= MAX_JOIN_ATTEMPTS) throw e;
@@ -305,7 +310,7 @@ export class GroupMembership {
 
   #joinRequest(previous: readonly TopicPartition[]): JoinGroupRequest {
     // owned partitions let a sticky assignor keep them; range and round-robin ignore them
-    const metadata = encodeSubscription({ topics: this.#opts.topics, ownedPartitions: previous });
+    const topics = this.#opts.topics;
     return {
       groupId: this.#opts.groupId,
       memberId: this.#memberId,
@@ -313,7 +318,10 @@ export class GroupMembership {
       sessionTimeoutMs: this.#sessionTimeoutMs,
       rebalanceTimeoutMs: this.#rebalanceTimeoutMs,
       protocolType: PROTOCOL_TYPE,
-      protocols: this.#opts.assignors.map((a) => ({ name: a.name, metadata })),
+      protocols: this.#opts.assignors.map((a) => ({
+        name: a.name,
+        metadata: encodeSubscription({ topics, ownedPartitions: previous, userData: a.subscriptionUserData?.(topics) ?? null }),
+      })),
       ...(this.#opts.groupInstanceId === undefined ? {} : { groupInstanceId: this.#opts.groupInstanceId }),
     };
   }
@@ -331,9 +339,14 @@ export class GroupMembership {
       subscriptions.set(m.memberId, { topics: sub.topics, userData: sub.userData, ownedPartitions: sub.ownedPartitions });
       for (const t of sub.topics) topics.add(t);
     }
-    const result = assignor.assign(this.#opts.partitionsPerTopic([...topics].sort()), subscriptions);
+    const partitionsPerTopic = this.#opts.partitionsPerTopic([...topics].sort());
+    const result = assignor.assign(partitionsPerTopic, subscriptions);
+    const userData = assignor.assignmentUserData?.(result, subscriptions, partitionsPerTopic);
     this.#logger.debug({ assignor: assignor.name, members: join.members.length }, 'computed group assignment as leader');
-    return join.members.map((m) => ({ memberId: m.memberId, assignment: encodeAssignment({ assignedPartitions: result.get(m.memberId) ?? [] }) }));
+    return join.members.map((m) => ({
+      memberId: m.memberId,
+      assignment: encodeAssignment({ assignedPartitions: result.get(m.memberId) ?? [], userData: userData?.get(m.memberId) ?? null }),
+    }));
   }
 
   #scheduleHeartbeat(): void {

@@ -7,6 +7,7 @@ import type { CacheFlushListener, KeyValueIterator } from '../../src/state/key-v
 import type { StateStore, StateStoreContext } from '../../src/state/state-store.js';
 import type { Window, Windowed } from '../../src/state/windowed.js';
 import type { CachingOptions } from '../caching-key-value-store.js';
+import { CacheHitCounter } from '../cache-stats.js';
 import { DelegatingStateStoreContext } from '../delegating-state-store-context.js';
 import { MergedCacheIterator, SegmentedCache } from '../window/segmented-cache.js';
 import type { CacheSlot } from '../window/segmented-cache.js';
@@ -55,6 +56,8 @@ export abstract class CachingSegmentedStore<S extends SegmentedBytesStore> imple
   #sendOldValues = false;
   #evicting = false;
   #closed = false;
+  /** Hits and misses of point reads (`fetch(key, time)`, `fetchSession`), for the hit-ratio metric. */
+  readonly cacheStats = new CacheHitCounter();
 
   constructor(
     protected readonly inner: S,
@@ -160,7 +163,12 @@ export abstract class CachingSegmentedStore<S extends SegmentedBytesStore> imple
   protected read(key: Uint8Array, t1: number, t2: number): Uint8Array | null {
     if (this.isExpired(t1)) return null;
     const slot = this.cache.get(key, t1, t2);
-    return slot !== undefined ? slot.value : this.fetchInner(key, t1, t2);
+    if (slot !== undefined) {
+      this.cacheStats.hits++;
+      return slot.value;
+    }
+    this.cacheStats.misses++;
+    return this.fetchInner(key, t1, t2);
   }
 
   /** Merges cached entries (in scan order) with a wrapped store's windowed iterator; the cache wins on ties. */

@@ -9,6 +9,7 @@ import { changelogTopicName } from '../../src/state/state-store.js';
 import type { StateStore, StateStoreContext } from '../../src/state/state-store.js';
 import type { Windowed } from '../../src/state/windowed.js';
 import { AbstractKeyValueIterator } from '../abstract-key-value-iterator.js';
+import { cacheStatsOf, type CacheStats } from '../cache-stats.js';
 import type { SegmentedBytesStore } from './caching-segmented-store.js';
 import { WrappingStore } from './wrapping-store.js';
 
@@ -50,6 +51,11 @@ export abstract class MeteredSegmentedStore<K, V, S extends MeterableBytesStore,
   ) {
     super(inner);
     this.topic = inner.name;
+  }
+
+  /** The caching layer's hits and misses (live), or null when the store has no cache. */
+  get cacheStats(): CacheStats | null {
+    return cacheStatsOf(this.inner);
   }
 
   init(context: StateStoreContext, root: StateStore): void {

@@ -2,8 +2,9 @@ import type { Broker } from '../../broker/broker.js';
 import type { TopicConfigInput } from '../../broker/topic-config.js';
 import { StreamsError } from '../../errors.js';
 import type { TopicPartition } from '../../record.js';
-import type { Admin, NewTopic, OffsetSpec, TopicDescription } from '../admin.js';
-import type { IsolationLevel } from '../consumer.js';
+import type { Admin, ConsumerGroupDescription, GroupListing, NewTopic, OffsetSpec, TopicDescription } from '../admin.js';
+import { byTopicPartition, consumerGroupState, memberAssignment } from '../consumer-group-description.js';
+import type { CommittedOffsetInfo, IsolationLevel, OffsetToCommit } from '../consumer.js';
 
 /** The Admin client over an embedded broker: direct calls, no sockets. */
 export class InProcessAdmin implements Admin {
@@ -55,6 +56,66 @@ export class InProcessAdmin implements Admin {
       partition: r.partition,
       lowWatermark: this.#broker.deleteRecords(r.topic, r.partition, r.beforeOffset),
     }));
+  }
+
+  async listGroups(): Promise<GroupListing[]> {
+    return this.#broker.groups
+      .listGroups()
+      .map((g) => ({ groupId: g.groupId, protocolType: g.protocolType, state: consumerGroupState(g.state) }))
+      .sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
+  }
+
+  async describeGroups(groupIds: readonly string[]): Promise<ConsumerGroupDescription[]> {
+    return groupIds.map((groupId) => {
+      const d = this.#broker.groups.describeGroup(groupId);
+      // As DescribeGroups over the wire: only a Stable group shows its protocol and assignments.
+      const isStable = d.state === 'Stable';
+      return {
+        groupId,
+        state: consumerGroupState(d.state),
+        protocolType: d.protocolType,
+        protocol: isStable ? d.protocol : '',
+        members: d.members.map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.groupInstanceId ?? null,
+          clientId: m.clientId,
+          clientHost: '',
+          assignment: isStable ? memberAssignment(d.protocolType, m.assignment) : [],
+        })),
+      };
+    });
+  }
+
+  async listConsumerGroupOffsets(groupId: string): Promise<CommittedOffsetInfo[]> {
+    const out: CommittedOffsetInfo[] = [];
+    for (const c of this.#broker.groups.fetchOffsets(groupId).values()) out.push({ topic: c.topic, partition: c.partition, offset: c.offset, metadata: c.metadata });
+    return out.sort(byTopicPartition);
+  }
+
+  async alterConsumerGroupOffsets(groupId: string, offsets: readonly OffsetToCommit[]): Promise<void> {
+    const { state, members } = this.#broker.groups.describeGroup(groupId);
+    if (members.length > 0) {
+      throw new StreamsError('ILLEGAL_STATE', `group ${groupId} is ${state} with ${members.length} member(s); offsets can only be altered while it has none`);
+    }
+    for (const o of offsets) {
+      const n = this.#broker.hasTopic(o.topic) ? this.#broker.describeTopic(o.topic).numPartitions : 0;
+      if (!Number.isInteger(o.partition) || o.partition < 0 || o.partition >= n) {
+        throw new StreamsError('UNKNOWN_TOPIC_OR_PARTITION', `cannot commit an offset for ${o.topic}-${o.partition}: no such partition`, { topic: o.topic, partition: o.partition });
+      }
+    }
+    if (offsets.length === 0) return;
+    try {
+      await this.#broker.groups.commitOffsets({
+        groupId,
+        offsets: offsets.map((o) => (o.metadata === undefined ? { topic: o.topic, partition: o.partition, offset: o.offset } : { ...o })),
+      });
+    } catch (e: unknown) {
+      // The coordinator refuses a commit from outside a group that is not Empty (a rebalance just began).
+      if (e instanceof StreamsError && e.code === 'UNKNOWN_MEMBER_ID') {
+        throw new StreamsError('ILLEGAL_STATE', `group ${groupId} is not Empty; offsets can only be altered while it has no members`, { cause: e });
+      }
+      throw e;
+    }
   }
 
   async close(): Promise<void> {}

@@ -24,6 +24,8 @@ interface PartitionState {
   fetched: FetchedRecords | null;
   /** The offset after the fetched bytes: the position once they are all returned (skips trailing control batches). */
   fetchedNextOffset: number;
+  /** The end offset (high watermark; last stable offset under read_committed) of the last fetch answer; -1 before. */
+  endOffset: number;
 }
 
 const EMPTY_RECORDS: ConsumerRecords = Object.freeze({ count: 0, batches: Object.freeze([]) as readonly ConsumerBatch[] });
@@ -109,7 +111,7 @@ export class InProcessConsumer implements Consumer {
   #track(tp: TopicPartition): void {
     const k = topicPartitionKey(tp.topic, tp.partition);
     if (!this.#states.has(k)) {
-      this.#states.set(k, { tp: { topic: tp.topic, partition: tp.partition }, position: null, isPaused: false, fetched: null, fetchedNextOffset: -1 });
+      this.#states.set(k, { tp: { topic: tp.topic, partition: tp.partition }, position: null, isPaused: false, fetched: null, fetchedNextOffset: -1, endOffset: -1 });
     }
   }
 
@@ -176,6 +178,7 @@ export class InProcessConsumer implements Consumer {
         }
         throw f.error;
       }
+      s.endOffset = this.#isolationLevel === 'read_committed' ? f.lastStableOffset : f.highWatermark;
       if (f.bytes.length === 0) {
         s.position = Math.max(s.position, f.nextOffset);
         continue;
@@ -279,6 +282,12 @@ export class InProcessConsumer implements Consumer {
 
   async endOffsets(partitions: readonly TopicPartition[]): Promise<(TopicPartition & { readonly offset: number })[]> {
     return partitions.map((tp) => ({ topic: tp.topic, partition: tp.partition, offset: this.#broker.listOffset(tp.topic, tp.partition, 'latest', this.#isolationLevel) }));
+  }
+
+  currentLag(partition: TopicPartition): number | null {
+    const s = this.#states.get(topicPartitionKey(partition.topic, partition.partition));
+    if (s === undefined || s.position === null || s.endOffset < 0) return null;
+    return Math.max(0, s.endOffset - s.position);
   }
 
   async position(partition: TopicPartition): Promise<number> {

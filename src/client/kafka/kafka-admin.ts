@@ -3,9 +3,10 @@ import { ApiKey } from '../../protocol/api-keys.js';
 import { KafkaErrorCode } from '../../protocol/error-codes.js';
 import type { ListOffsetsRequestListOffsetsPartition, ListOffsetsResponse } from '../../protocol/messages.js';
 import type { TopicPartition } from '../../record.js';
-import type { Admin, NewTopic, OffsetSpec, TopicDescription } from '../admin.js';
-import type { IsolationLevel } from '../consumer.js';
+import type { Admin, ConsumerGroupDescription, GroupListing, NewTopic, OffsetSpec, TopicDescription } from '../admin.js';
+import type { CommittedOffsetInfo, IsolationLevel, OffsetToCommit } from '../consumer.js';
 import { responseError, type KafkaCluster } from './cluster.js';
+import { alterConsumerGroupOffsetsOver, describeGroupsOver, listConsumerGroupOffsetsOver, listGroupsOver } from './kafka-group-admin.js';
 
 const TOPIC_RESOURCE = 2;
 const EARLIEST_TIMESTAMP = -2;
@@ -20,7 +21,8 @@ type OffsetResult = TopicPartition & { readonly offset: number };
  *
  * Behaves as the in-process admin: createTopics is idempotent (a topic that exists with the same partition count
  * and the given configs is left alone) and resolves once metadata shows every new topic with a leader for each
- * partition; a timestamp lookup without a match answers the end offset. DeleteRecords goes to each leader.
+ * partition; a timestamp lookup without a match answers the end offset. DeleteRecords goes to each leader. Group
+ * operations go to each group's coordinator (ListGroups to every broker); see kafka-group-admin.ts.
  *
  * @example
  * ```ts
@@ -179,6 +181,26 @@ export class KafkaAdmin implements Admin {
       }
     });
     return requests.map((r, i) => ({ topic: r.topic, partition: r.partition, lowWatermark: lows[i]! }));
+  }
+
+  async listGroups(): Promise<GroupListing[]> {
+    this.#assertOpen();
+    return listGroupsOver(this.#cluster);
+  }
+
+  async describeGroups(groupIds: readonly string[]): Promise<ConsumerGroupDescription[]> {
+    this.#assertOpen();
+    return describeGroupsOver(this.#cluster, groupIds);
+  }
+
+  async listConsumerGroupOffsets(groupId: string): Promise<CommittedOffsetInfo[]> {
+    this.#assertOpen();
+    return listConsumerGroupOffsetsOver(this.#cluster, groupId);
+  }
+
+  async alterConsumerGroupOffsets(groupId: string, offsets: readonly OffsetToCommit[]): Promise<void> {
+    this.#assertOpen();
+    return alterConsumerGroupOffsetsOver(this.#cluster, groupId, offsets);
   }
 
   async close(): Promise<void> {

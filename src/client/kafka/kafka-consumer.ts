@@ -170,6 +170,7 @@ export class KafkaConsumer implements Consumer {
         fetchedNextOffset: -1,
         isFetching: false,
         resetCause: null,
+        endOffset: -1,
       });
     }
   }
@@ -355,6 +356,12 @@ export class KafkaConsumer implements Consumer {
   async endOffsets(partitions: readonly TopicPartition[]): Promise<(TopicPartition & { readonly offset: number })[]> {
     const offsets = await keepAlive(this.#fetcher.listOffsets(partitions, LATEST));
     return partitions.map((tp, i) => ({ topic: tp.topic, partition: tp.partition, offset: offsets[i]! }));
+  }
+
+  currentLag(partition: TopicPartition): number | null {
+    const s = this.#states.get(topicPartitionKey(partition.topic, partition.partition));
+    if (s === undefined || s.position === null || s.endOffset < 0) return null;
+    return Math.max(0, s.endOffset - s.position);
   }
 
   async position(partition: TopicPartition): Promise<number> {

@@ -17,7 +17,7 @@ import { DedicatedConnections } from './kafka-group-client.js';
  *
  * @example
  * ```ts
- * const s: FetchPartitionState = { tp, position: null, isPaused: false, fetched: null, fetchedNextOffset: -1, isFetching: false, resetCause: null };
+ * const s: FetchPartitionState = { tp, position: null, isPaused: false, fetched: null, fetchedNextOffset: -1, isFetching: false, resetCause: null, endOffset: -1 };
  * ```
  */
 export interface FetchPartitionState {
@@ -33,6 +33,8 @@ export interface FetchPartitionState {
   isFetching: boolean;
   /** The broker answered OFFSET_OUT_OF_RANGE: the consumer resets the position by its reset policy. */
   resetCause: StreamsError | null;
+  /** The end offset (high watermark; last stable offset under read_committed) the last fetch answer gave; -1 before. */
+  endOffset: number;
 }
 
 /**
@@ -300,7 +302,13 @@ export class KafkaFetcher {
     const s = e.state;
     const { topic, partition } = s.tp;
     // Dropped when the partition was revoked, seeked or reset while the fetch was out (Kafka's fetcher does too).
-    if (!this.#options.isCurrent(s) || s.position !== e.offset || s.fetched !== null) return;
+    if (!this.#options.isCurrent(s)) return;
+    // For records-lag: known even when the records themselves are stale.
+    if (p.errorCode === KafkaErrorCode.NONE) {
+      const end = this.#options.isolationLevel === 'read_committed' ? (p.lastStableOffset ?? p.highWatermark) : p.highWatermark;
+      if (end >= 0) s.endOffset = end;
+    }
+    if (s.position !== e.offset || s.fetched !== null) return;
     const code = p.errorCode;
     if (code !== KafkaErrorCode.NONE) {
       const err = errorFromKafkaCode(code, `fetch ${topic}-${partition} at offset ${e.offset}`, { topic, partition });
