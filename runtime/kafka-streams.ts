@@ -222,7 +222,7 @@ export class KafkaStreams {
       this.#broker = target instanceof Broker ? target : null;
       if (this.#userConfig.clients === undefined && (typeof target === 'string' || Array.isArray(target))) {
         const servers = typeof target === 'string' ? target.split(',').map((s) => s.trim()) : (target as readonly string[]);
-        const remote = kafkaClients({ bootstrapServers: servers, clientId: this.#config.applicationId, logger: this.#logger });
+        const remote = kafkaClients({ bootstrapServers: servers, clientId: this.#config.applicationId, logger: this.#logger, ...this.#userConfig.security });
         this.#remoteClients = remote;
       } else if (this.#broker === null && this.#userConfig.clients === undefined) {
         this.#broker = await Broker.open({ dataDir: path.join(appDir, 'log'), logger: this.#logger, clock: this.#clock });

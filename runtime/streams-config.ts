@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Broker } from '../src/broker/broker.js';
 import type { Clients } from '../src/client/in-process/in-process-clients.js';
+import type { KafkaSecurityOptions } from '../src/client/kafka/connection.js';
 import { StreamsError } from '../src/errors.js';
 import type { Serde } from '../src/serdes/serde.js';
 import { Serdes } from '../src/serdes/serdes.js';
@@ -28,6 +29,12 @@ export interface StreamsConfig {
    * Apache Kafka), reached through tributary's Kafka client. Nothing else in the app changes.
    */
   readonly broker?: Broker | string | readonly string[];
+  /**
+   * TLS and SASL for `broker: 'host:port'` (Kafka's security.protocol, ssl.* and sasl.*): `{ ssl: { ca } }` for SSL,
+   * `{ sasl: { mechanism: 'scram-sha-512', username, password } }` for SASL_PLAINTEXT, both for SASL_SSL. Unused
+   * with an embedded broker or `clients`.
+   */
+  readonly security?: KafkaSecurityOptions;
   /** Clients to reach the log; default: in-process clients of `broker`. */
   readonly clients?: Clients;
   /** Where stores keep files and checkpoints (default `<os tmpdir>/tributary-streams`). */

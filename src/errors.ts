@@ -43,6 +43,8 @@
  * | `POLICY_VIOLATION`          | no        | refused by a broker policy                                                  |
  * | `UNKNOWN_SERVER_ERROR`      | no        | a broker answered with an error it did not explain                          |
  * | `FENCED_INSTANCE_ID`        | no        | a newer member with the same group.instance.id replaced this static member  |
+ * | `AUTHENTICATION_FAILED`     | no        | TLS or SASL authentication with a broker failed (wrong credentials, mechanism, certificate) |
+ * | `AUTHORIZATION_FAILED`      | no        | the broker's ACLs deny this principal the operation (the message names Kafka's error: topic, group, transactional id, cluster) |
  *
  * @example
  * ```ts
@@ -90,7 +92,9 @@ export type StreamsErrorCode =
   | 'UNSUPPORTED_COMPRESSION_TYPE'
   | 'POLICY_VIOLATION'
   | 'UNKNOWN_SERVER_ERROR'
-  | 'FENCED_INSTANCE_ID';
+  | 'FENCED_INSTANCE_ID'
+  | 'AUTHENTICATION_FAILED'
+  | 'AUTHORIZATION_FAILED';
 
 const RETRIABLE: ReadonlySet<StreamsErrorCode> = new Set<StreamsErrorCode>([
   'REBALANCE_IN_PROGRESS',

@@ -3,6 +3,7 @@
  * the `--broker` / `--data-dir` options, whole numbers, escaped separators, and table output.
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { SECURITY_OPTIONS } from './log-connection.js';
 import { UsageError } from './usage-error.js';
 
 /**
@@ -16,6 +17,8 @@ import { UsageError } from './usage-error.js';
 export const LOG_OPTIONS = {
   broker: { type: 'string' },
   'data-dir': { type: 'string' },
+  // How to secure a --broker connection (each falls back to its TRIBUTARY_* environment variable).
+  ...SECURITY_OPTIONS,
 } as const satisfies NonNullable<ParseArgsConfig['options']>;
 
 /**

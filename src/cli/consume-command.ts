@@ -58,7 +58,7 @@ export async function runConsumeCommand(args: readonly string[], out: ConsumeOut
   const groupId = values.group;
   if (groupId === '') throw new UsageError('--group needs a group id');
 
-  const log = await openLog(logTarget(values.broker, values['data-dir'], process.env, true)!, { clientId: 'tributary-consume' });
+  const log = await openLog(logTarget(values.broker, values['data-dir'], process.env, true, values)!, { clientId: 'tributary-consume' });
   let isStopping = false;
   const stop = (): void => {
     isStopping = true;

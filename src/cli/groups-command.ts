@@ -80,7 +80,7 @@ export async function runGroupsCommand(args: readonly string[], out: { write(tex
   if (action !== 'list' && action !== 'describe') throw new UsageError(action === undefined ? 'groups needs an action: list or describe' : `unknown groups action '${action}' (list, describe)`);
   if (action === 'list' && rest.length > 0) throw new UsageError(`groups list takes no arguments, got ${rest.join(' ')}`);
   const groupId = action === 'describe' ? onePositional(rest, 'groups describe', 'GROUP (the application id)') : '';
-  const log = await openLog(logTarget(values.broker, values['data-dir'], process.env, true)!, { clientId: 'tributary-groups' });
+  const log = await openLog(logTarget(values.broker, values['data-dir'], process.env, true, values)!, { clientId: 'tributary-groups' });
   try {
     const admin = log.clients.admin;
     if (action === 'list') {

@@ -52,7 +52,7 @@ export async function runProduceCommand(args: readonly string[], io: ProduceIo =
   const isPartitionFromKey = values['partitions-from-key'] === true;
   if (isPartitionFromKey && separator === null) throw new UsageError('--partitions-from-key needs --key-separator (the key names the partition)');
   const batchSize = wholeNumber(values['batch-size'], '--batch-size', 5_000, 1, 1_000_000);
-  const log = await openLog(logTarget(values.broker, values['data-dir'], process.env, true)!, { clientId: 'tributary-produce' });
+  const log = await openLog(logTarget(values.broker, values['data-dir'], process.env, true, values)!, { clientId: 'tributary-produce' });
   let producer: Producer | null = null;
   try {
     producer = log.clients.producer({ clientId: 'tributary-produce' });

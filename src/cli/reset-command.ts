@@ -146,7 +146,7 @@ export async function runResetCommand(args: readonly string[], io: { stdout: { w
   if (inputTopics.length === 0) throw new UsageError('reset needs --input-topics a,b (the topics the application reads)');
   // The same default as KafkaStreams' stateDir.
   const stateRoot = path.resolve(values['state-dir'] ?? path.join(os.tmpdir(), 'tributary-streams'));
-  const target = logTarget(values.broker, values['data-dir'], process.env, true)!;
+  const target = logTarget(values.broker, values['data-dir'], process.env, true, values)!;
   const log = await openLog(target, { clientId: 'tributary-reset' });
   try {
     const admin = log.clients.admin;

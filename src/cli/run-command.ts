@@ -15,7 +15,7 @@ import type { Broker } from '../broker/broker.js';
 import { toError } from '../errors.js';
 import { loadAppModule } from './app-module.js';
 import { LOG_OPTIONS, onePositional, parseCommandArgs, wholeNumber } from './command-args.js';
-import { logTarget, openEmbeddedBroker } from './log-connection.js';
+import { logTarget, openEmbeddedBroker, SECURITY_ENV } from './log-connection.js';
 import { parsePort, UsageError } from './usage-error.js';
 
 const OPTIONS = {
@@ -54,7 +54,9 @@ export async function runRunCommand(args: readonly string[], out: { write(text: 
   const file = onePositional(positionals, 'run', 'app module (app.ts)');
   const httpPort = values['http-port'] === undefined ? null : parsePort(values['http-port'], '--http-port', 0);
   const shutdownTimeoutMs = wholeNumber(values['shutdown-timeout-ms'], '--shutdown-timeout-ms', 30_000, 0);
-  const target = logTarget(values.broker, values['data-dir'], {}, false);
+  // TRIBUTARY_BROKER does not choose run's log (an app without --broker runs embedded); the security variables apply.
+  const securityEnv = Object.fromEntries(Object.values(SECURITY_ENV).map((k) => [k, process.env[k]]));
+  const target = logTarget(values.broker, values['data-dir'], securityEnv, false, values);
   const logger = pino({ level: values['log-level'] ?? process.env['TRIBUTARY_LOG_LEVEL'] ?? 'info', base: { lib: 'tributary', role: 'app' } }, pino.destination(2));
 
   const app = await loadAppModule(file);
@@ -62,7 +64,7 @@ export async function runRunCommand(args: readonly string[], out: { write(text: 
     ...(values['application-id'] === undefined ? {} : { applicationId: values['application-id'] }),
     ...(values['state-dir'] === undefined ? {} : { stateDir: values['state-dir'] }),
     ...(values['application-server'] === undefined ? {} : { applicationServer: values['application-server'] }),
-    ...(target?.kind === 'network' ? { broker: target.bootstrapServers.join(',') } : {}),
+    ...(target?.kind === 'network' ? { broker: target.bootstrapServers.join(','), ...(target.security === undefined ? {} : { security: target.security }) } : {}),
   };
   const merged: Partial<StreamsConfig> = { logger, ...app.config, ...overrides };
   if (typeof merged.applicationId !== 'string') throw new UsageError(`${file} exports no config.applicationId: give --application-id`);

@@ -40,7 +40,7 @@ export async function runTopicsCommand(args: readonly string[], out: { write(tex
   const numPartitions = wholeNumber(values.partitions, '--partitions', 1, 1, 1_000_000);
   const configs = parseConfigs(values.config ?? []);
   const name = action === 'create' ? onePositional(names, 'topics create', 'topic NAME') : '';
-  const target = logTarget(values.broker, values['data-dir'], process.env, true)!;
+  const target = logTarget(values.broker, values['data-dir'], process.env, true, values)!;
   const log = await openLog(target, { clientId: 'tributary-topics' });
   try {
     const admin = log.clients.admin;

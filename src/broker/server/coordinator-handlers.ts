@@ -5,6 +5,7 @@
  */
 import { ApiKey } from '../../protocol/api-keys.js';
 import { KafkaErrorCode } from '../../protocol/error-codes.js';
+import { isAuthorized } from '../security/authorizer.js';
 import {
   handleDescribeGroups,
   handleHeartbeat,
@@ -20,7 +21,9 @@ import { handleAddOffsetsToTxn, handleAddPartitionsToTxn, handleEndTxn, handleIn
 
 /**
  * FindCoordinator (v0-2): this node coordinates every group (key type 0) and transaction (key type 1); another key
- * type is INVALID_REQUEST, a closed broker COORDINATOR_NOT_AVAILABLE.
+ * type is INVALID_REQUEST, a closed broker COORDINATOR_NOT_AVAILABLE. As Kafka's KafkaApis.getCoordinator, a group key
+ * needs Describe on the group (else GROUP_AUTHORIZATION_FAILED), a transactional id Describe on it (else
+ * TRANSACTIONAL_ID_AUTHORIZATION_FAILED).
  *
  * @example
  * ```ts
@@ -31,6 +34,8 @@ export const handleFindCoordinator: ApiHandler<typeof ApiKey.FindCoordinator> = 
   const keyType = req.keyType ?? 0;
   let errorCode: number = KafkaErrorCode.NONE;
   if (keyType !== 0 && keyType !== 1) errorCode = KafkaErrorCode.INVALID_REQUEST;
+  else if (keyType === 0 && !isAuthorized(ctx, 'Describe', 'Group', req.key)) errorCode = KafkaErrorCode.GROUP_AUTHORIZATION_FAILED;
+  else if (keyType === 1 && !isAuthorized(ctx, 'Describe', 'TransactionalId', req.key)) errorCode = KafkaErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
   else if (ctx.broker.isClosed) errorCode = KafkaErrorCode.COORDINATOR_NOT_AVAILABLE;
   if (errorCode !== KafkaErrorCode.NONE) return { throttleTimeMs: 0, errorCode, errorMessage: null, nodeId: -1, host: '', port: -1 };
   return { throttleTimeMs: 0, errorCode, errorMessage: null, nodeId: ctx.nodeId, host: ctx.advertisedHost, port: ctx.advertisedPort };

@@ -10,6 +10,7 @@ import type {
 import { isStreamsError } from '../../errors.js';
 import type { Broker, FetchedPartition, FetchIsolationLevel, FetchPartition } from '../broker.js';
 import type { PartitionLog } from '../partition-log.js';
+import { isAuthorized } from '../security/authorizer.js';
 import type { ApiHandler } from './handler.js';
 
 /**
@@ -39,6 +40,12 @@ export const FETCH_MAX_BYTES = 57_671_680;
  * so clients send full requests. When the connection closes or the server stops (`ctx.signal`), a parked fetch
  * answers at once with what is there.
  *
+ * Authorization as Kafka's KafkaApis.handleFetchRequest: each topic needs Read, else its partitions answer
+ * TOPIC_AUTHORIZATION_FAILED and are not read. The bytes returned count against the principal's consumer byte rate:
+ * over it, the response carries `throttleTimeMs` and the connection is muted for that long. (Kafka answers a
+ * throttled fetch with no records and un-counts them; tributary returns the records it already read, counted, so the
+ * mute that follows keeps the same average rate without reading the log twice.)
+ *
  * @example
  * ```ts
  * const res = await handleFetch(ctx, { maxWaitMs: 500, minBytes: 1, maxBytes: 52_428_800, isolationLevel: 1, topics });
@@ -47,7 +54,11 @@ export const FETCH_MAX_BYTES = 57_671_680;
 export const handleFetch: ApiHandler<typeof ApiKey.Fetch> = async (ctx, req) => {
   const broker = ctx.broker;
   const requests: FetchPartition[] = [];
-  for (const t of req.topics) {
+  // Per topic of the request: whether the principal may Read it (null: no authorizer, all may).
+  const isReadable: boolean[] | null = ctx.authorizer === undefined ? null : req.topics.map((t) => isAuthorized(ctx, 'Read', 'Topic', t.topic));
+  for (let ti = 0; ti < req.topics.length; ti++) {
+    const t = req.topics[ti]!;
+    if (isReadable !== null && !isReadable[ti]) continue;
     for (const p of t.partitions) {
       requests.push({ topic: t.topic, partition: p.partition, offset: p.fetchOffset, maxBytes: Math.max(0, Math.min(p.partitionMaxBytes, FETCH_MAX_BYTES)) });
     }
@@ -57,18 +68,28 @@ export const handleFetch: ApiHandler<typeof ApiKey.Fetch> = async (ctx, req) => 
   let results: FetchedPartition[] | null;
   try {
     // The broker stops waiting (and drops its timer) as soon as the connection closes or the server stops.
-    results = await broker.fetch(requests, { ...options, signal: ctx.signal });
+    // Nothing left to read once every topic was refused: answer at once, as Kafka does (no long poll over nothing).
+    results = requests.length === 0 && isReadable !== null ? [] : await broker.fetch(requests, { ...options, signal: ctx.signal });
   } catch (e: unknown) {
     // A broker that is closing: every partition answers NOT_LEADER_OR_FOLLOWER, so clients look for it again.
     if (!isStreamsError(e, 'CLOSED')) throw e;
     results = null;
   }
   let i = 0;
-  const responses: FetchResponseFetchableTopicResponse[] = req.topics.map((t) => ({
+  let bytes = 0;
+  const responses: FetchResponseFetchableTopicResponse[] = req.topics.map((t, ti) => ({
     topic: t.topic,
-    partitions: t.partitions.map((p) => (results === null ? closedPartition(p.partition) : partitionData(results[i++]!, isolationLevel === 'read_committed'))),
+    partitions: t.partitions.map((p) => {
+      if (isReadable !== null && !isReadable[ti]) return refusedPartition(p.partition, KafkaErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      if (results === null) return refusedPartition(p.partition, KafkaErrorCode.NOT_LEADER_OR_FOLLOWER);
+      const r = results[i++]!;
+      bytes += r.bytes.length;
+      return partitionData(r, isolationLevel === 'read_committed');
+    }),
   }));
-  return { throttleTimeMs: 0, errorCode: KafkaErrorCode.NONE, sessionId: 0, responses };
+  const throttleTimeMs = ctx.quotas === undefined ? 0 : ctx.quotas.record(ctx.principal, 'fetch', bytes);
+  if (throttleTimeMs > 0) ctx.throttle?.(throttleTimeMs);
+  return { throttleTimeMs, errorCode: KafkaErrorCode.NONE, sessionId: 0, responses };
 };
 
 /** As Kafka: read_committed answers a list of aborted transactions (empty when none), read_uncommitted null. */
@@ -86,10 +107,11 @@ function partitionData(r: FetchedPartition, isCommitted: boolean): FetchResponse
   };
 }
 
-function closedPartition(partition: number): FetchResponsePartitionData {
+/** A partition answered without reading it: not authorized, or the broker is closing. */
+function refusedPartition(partition: number, errorCode: number): FetchResponsePartitionData {
   return {
     partitionIndex: partition,
-    errorCode: KafkaErrorCode.NOT_LEADER_OR_FOLLOWER,
+    errorCode,
     highWatermark: -1,
     lastStableOffset: -1,
     logStartOffset: -1,
@@ -106,7 +128,8 @@ const EMPTY = Buffer.alloc(0);
  * ListOffsets (1-5): timestamp -2 is the log start offset, -1 the end (the high watermark, or the last stable
  * offset under read_committed, v2+); any other timestamp finds the first record at or after it and answers its
  * offset and timestamp, or offset -1 when no record that readable is that recent (as Kafka does). Timestamps of
- * -2/-1 answer timestamp -1. Errors are per partition.
+ * -2/-1 answer timestamp -1. Errors are per partition; a topic the principal may not Describe answers
+ * TOPIC_AUTHORIZATION_FAILED.
  *
  * @example
  * ```ts
@@ -116,10 +139,13 @@ const EMPTY = Buffer.alloc(0);
 export const handleListOffsets: ApiHandler<typeof ApiKey.ListOffsets> = (ctx, req) => {
   const broker = ctx.broker;
   const isolationLevel: FetchIsolationLevel = ctx.apiVersion >= 2 && req.isolationLevel === READ_COMMITTED ? 'read_committed' : 'read_uncommitted';
-  const topics: ListOffsetsResponseListOffsetsTopicResponse[] = req.topics.map((t) => ({
-    name: t.name,
-    partitions: t.partitions.map((p) => listOffset(broker, t.name, p.partitionIndex, p.timestamp, isolationLevel)),
-  }));
+  const topics: ListOffsetsResponseListOffsetsTopicResponse[] = req.topics.map((t) => {
+    // Describe on the topic, as Kafka's handleListOffsetRequestV1AndAbove.
+    if (!isAuthorized(ctx, 'Describe', 'Topic', t.name)) {
+      return { name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: KafkaErrorCode.TOPIC_AUTHORIZATION_FAILED, timestamp: -1, offset: -1, leaderEpoch: -1 })) };
+    }
+    return { name: t.name, partitions: t.partitions.map((p) => listOffset(broker, t.name, p.partitionIndex, p.timestamp, isolationLevel)) };
+  });
   return { throttleTimeMs: 0, topics };
 };
 

@@ -2,6 +2,13 @@
  * Kafka-protocol handlers for the group coordinator: JoinGroup / SyncGroup / Heartbeat / LeaveGroup
  * (the classic group protocol), OffsetCommit / OffsetFetch, DescribeGroups and ListGroups, mapped one to one onto
  * `broker.groups` (src/broker/group-coordinator.ts). Errors become the response's error codes, never a throw.
+ *
+ * Authorization mirrors Kafka's KafkaApis (handleJoinGroupRequest, handleSyncGroupRequest, handleHeartbeatRequest,
+ * handleLeaveGroupRequest, handleOffsetCommitRequest, handleOffsetFetchRequestFromCoordinator,
+ * handleDescribeGroupsRequest, handleListGroupsRequest): Read on the group for membership and commits (else
+ * GROUP_AUTHORIZATION_FAILED), Read on each committed topic (else TOPIC_AUTHORIZATION_FAILED for its partitions),
+ * Describe on the group and its topics to fetch offsets or describe it, and ListGroups lists all groups to Describe
+ * on the Cluster, else only the groups the principal may Describe.
  */
 import { isStreamsError, StreamsError } from '../../errors.js';
 import type { ApiKey } from '../../protocol/api-keys.js';
@@ -9,6 +16,7 @@ import { KafkaErrorCode, kafkaErrorCode } from '../../protocol/error-codes.js';
 import { topicPartitionKey, type TopicPartition } from '../../record.js';
 import type { Broker } from '../broker.js';
 import type { CommittedOffset } from '../group-coordinator.js';
+import { authorizedOperations, isAuthorized, isClusterAuthorized } from '../security/authorizer.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 
 /** Kafka's offset.metadata.max.bytes default. */
@@ -89,22 +97,28 @@ export interface CommitEntry {
 }
 
 /**
- * Validates the partitions of an OffsetCommit / TxnOffsetCommit one by one, as Kafka does: an unknown topic or
- * partition gets UNKNOWN_TOPIC_OR_PARTITION, metadata over 4096 characters OFFSET_METADATA_TOO_LARGE; the others are
- * returned to commit. `codes[t][p]` is 0 for those, to be filled with the commit's outcome.
+ * Validates the partitions of an OffsetCommit / TxnOffsetCommit one by one, as Kafka does: a topic the principal may
+ * not Read (when `ctx` is given) gets TOPIC_AUTHORIZATION_FAILED, an unknown topic or partition
+ * UNKNOWN_TOPIC_OR_PARTITION, metadata over 4096 characters OFFSET_METADATA_TOO_LARGE; the others are returned to
+ * commit. `codes[t][p]` is 0 for those, to be filled with the commit's outcome.
  *
  * @example
  * ```ts
  * const { codes, entries } = checkCommits(ctx.broker, req.topics);
  * ```
  */
-export function checkCommits(broker: Broker, topics: readonly CommitTopic[] | null): { codes: number[][]; entries: CommitEntry[] } {
+export function checkCommits(broker: Broker, topics: readonly CommitTopic[] | null, ctx?: RequestContext): { codes: number[][]; entries: CommitEntry[] } {
   const codes: number[][] = [];
   const entries: CommitEntry[] = [];
   for (const t of topics ?? []) {
     const topic = t.name ?? '';
-    const n = partitionCount(broker, topic);
     const row: number[] = [];
+    if (ctx !== undefined && !isAuthorized(ctx, 'Read', 'Topic', topic)) {
+      for (let i = (t.partitions ?? []).length; i > 0; i--) row.push(KafkaErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      codes.push(row);
+      continue;
+    }
+    const n = partitionCount(broker, topic);
     for (const p of t.partitions ?? []) {
       const partition = p.partitionIndex ?? -1;
       const metadata = p.committedMetadata ?? '';
@@ -176,6 +190,7 @@ export const handleJoinGroup: ApiHandler<typeof ApiKey.JoinGroup> = async (ctx, 
   const memberId = req.memberId ?? '';
   const groupId = req.groupId ?? '';
   const failed = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, generationId: -1, protocolName: '', leader: '', memberId, members: [] });
+  if (!isAuthorized(ctx, 'Read', 'Group', groupId)) return failed(KafkaErrorCode.GROUP_AUTHORIZATION_FAILED);
   if (groupIdError(groupId) !== KafkaErrorCode.NONE) return failed(groupIdError(groupId));
   const sessionTimeoutMs = req.sessionTimeoutMs ?? 0;
   const rebalanceTimeoutMs = ctx.apiVersion >= 1 && (req.rebalanceTimeoutMs ?? -1) >= 0 ? (req.rebalanceTimeoutMs as number) : sessionTimeoutMs;
@@ -225,6 +240,7 @@ export const handleJoinGroup: ApiHandler<typeof ApiKey.JoinGroup> = async (ctx, 
  */
 export const handleSyncGroup: ApiHandler<typeof ApiKey.SyncGroup> = async (ctx, req) => {
   const groupId = req.groupId ?? '';
+  if (!isAuthorized(ctx, 'Read', 'Group', groupId)) return { throttleTimeMs: 0, errorCode: KafkaErrorCode.GROUP_AUTHORIZATION_FAILED, assignment: EMPTY };
   if (groupIdError(groupId) !== KafkaErrorCode.NONE) return { throttleTimeMs: 0, errorCode: groupIdError(groupId), assignment: EMPTY };
   const groupInstanceId = req.groupInstanceId ?? null;
   const protocolType = req.protocolType ?? null;
@@ -258,6 +274,7 @@ export const handleSyncGroup: ApiHandler<typeof ApiKey.SyncGroup> = async (ctx, 
  */
 export const handleHeartbeat: ApiHandler<typeof ApiKey.Heartbeat> = (ctx, req) => {
   const groupId = req.groupId ?? '';
+  if (!isAuthorized(ctx, 'Read', 'Group', groupId)) return { throttleTimeMs: 0, errorCode: KafkaErrorCode.GROUP_AUTHORIZATION_FAILED };
   if (groupIdError(groupId) !== KafkaErrorCode.NONE) return { throttleTimeMs: 0, errorCode: groupIdError(groupId) };
   const groupInstanceId = req.groupInstanceId ?? null;
   try {
@@ -284,7 +301,7 @@ export const handleHeartbeat: ApiHandler<typeof ApiKey.Heartbeat> = (ctx, req) =
  */
 export const handleLeaveGroup: ApiHandler<typeof ApiKey.LeaveGroup> = (ctx, req) => {
   const groupId = req.groupId ?? '';
-  const groupError = groupIdError(groupId);
+  const groupError = isAuthorized(ctx, 'Read', 'Group', groupId) ? groupIdError(groupId) : KafkaErrorCode.GROUP_AUTHORIZATION_FAILED;
   const leave = (memberId: string, groupInstanceId: string | null): number => {
     try {
       ctx.broker.groups.leaveGroup({ groupId, memberId, ...(groupInstanceId === null ? {} : { groupInstanceId }) });
@@ -319,9 +336,12 @@ export const handleLeaveGroup: ApiHandler<typeof ApiKey.LeaveGroup> = (ctx, req)
  * ```
  */
 export const handleOffsetCommit: ApiHandler<typeof ApiKey.OffsetCommit> = async (ctx, req) => {
-  const { codes, entries } = checkCommits(ctx.broker, req.topics);
-  const groupError = groupIdError(req.groupId);
-  if (groupError !== KafkaErrorCode.NONE) fillErrors(codes, groupError);
+  const isGroupAuthorized = isAuthorized(ctx, 'Read', 'Group', req.groupId);
+  // A group the principal may not Read fails every partition with GROUP_AUTHORIZATION_FAILED, topics unchecked.
+  const { codes, entries } = checkCommits(ctx.broker, req.topics, isGroupAuthorized ? ctx : undefined);
+  const groupError = isGroupAuthorized ? groupIdError(req.groupId) : KafkaErrorCode.GROUP_AUTHORIZATION_FAILED;
+  if (!isGroupAuthorized) for (const row of codes) row.fill(groupError);
+  else if (groupError !== KafkaErrorCode.NONE) fillErrors(codes, groupError);
   else if (entries.length > 0) {
     const groupInstanceId = req.groupInstanceId ?? null;
     try {
@@ -364,11 +384,13 @@ export const handleOffsetFetch: ApiHandler<typeof ApiKey.OffsetFetch> = (ctx, re
     return { partitionIndex: partition, committedOffset: c.offset, committedLeaderEpoch: c.leaderEpoch ?? -1, metadata: c.metadata, errorCode: KafkaErrorCode.NONE };
   };
   type Answer = ReturnType<typeof answer>;
-  const groupError = groupIdError(groupId);
+  const groupError = isAuthorized(ctx, 'Describe', 'Group', groupId) ? groupIdError(groupId) : KafkaErrorCode.GROUP_AUTHORIZATION_FAILED;
   if (req.topics === null) {
     const byTopic = new Map<string, Answer[]>();
     if (groupError === KafkaErrorCode.NONE) {
       for (const c of groups.fetchOffsets(groupId).values()) {
+        // Offsets of topics the principal may not Describe are left out.
+        if (!byTopic.has(c.topic) && !isAuthorized(ctx, 'Describe', 'Topic', c.topic, false)) continue;
         let list = byTopic.get(c.topic);
         if (list === undefined) byTopic.set(c.topic, (list = []));
         list.push(answer(c.topic, c.partition, c));
@@ -377,11 +399,17 @@ export const handleOffsetFetch: ApiHandler<typeof ApiKey.OffsetFetch> = (ctx, re
     return { throttleTimeMs: 0, errorCode: groupError, topics: [...byTopic].map(([name, partitions]) => ({ name, partitions })) };
   }
   const wanted: TopicPartition[] = [];
-  for (const t of req.topics) for (const partition of t.partitionIndexes) wanted.push({ topic: t.name, partition });
+  const isDescribable = groupError === KafkaErrorCode.NONE ? req.topics.map((t) => isAuthorized(ctx, 'Describe', 'Topic', t.name)) : null;
+  req.topics.forEach((t, i) => {
+    if (isDescribable?.[i] === true) for (const partition of t.partitionIndexes) wanted.push({ topic: t.name, partition });
+  });
   const found = groupError === KafkaErrorCode.NONE ? groups.fetchOffsets(groupId, wanted) : new Map<string, CommittedOffset>();
-  const topics = req.topics.map((t) => ({
+  const topics = req.topics.map((t, i) => ({
     name: t.name,
     partitions: t.partitionIndexes.map((p) => {
+      if (isDescribable !== null && !isDescribable[i]) {
+        return { partitionIndex: p, committedOffset: -1, committedLeaderEpoch: -1, metadata: '', errorCode: KafkaErrorCode.TOPIC_AUTHORIZATION_FAILED };
+      }
       const a = answer(t.name, p, found.get(topicPartitionKey(t.name, p)));
       // v1 has no top-level error code: a group error goes on every partition.
       return groupError !== KafkaErrorCode.NONE && ctx.apiVersion < 2 ? { ...a, errorCode: groupError } : a;
@@ -391,7 +419,8 @@ export const handleOffsetFetch: ApiHandler<typeof ApiKey.OffsetFetch> = (ctx, re
 };
 
 /**
- * DescribeGroups (v0-4): state, protocol and members. As in Kafka, only a Stable group shows its protocol and the
+ * DescribeGroups (v0-4): state, protocol and members; GROUP_AUTHORIZATION_FAILED for a group the principal may not
+ * Describe. As in Kafka, only a Stable group shows its protocol and the
  * members' metadata and assignments; an unknown group is `Dead` with no error. ClientHost is '' (the coordinator does
  * not keep the member's address).
  *
@@ -401,9 +430,10 @@ export const handleOffsetFetch: ApiHandler<typeof ApiKey.OffsetFetch> = (ctx, re
  * ```
  */
 export const handleDescribeGroups: ApiHandler<typeof ApiKey.DescribeGroups> = (ctx, req) => {
-  const operations = req.includeAuthorizedOperations === true ? GROUP_OPERATIONS : NO_OPERATIONS;
+  const isOperationsAsked = req.includeAuthorizedOperations === true;
   const groups = (req.groups ?? []).map((groupId) => {
-    const groupError = groupIdError(groupId);
+    const operations = !isOperationsAsked ? NO_OPERATIONS : ctx.authorizer === undefined ? GROUP_OPERATIONS : authorizedOperations(ctx, 'Group', groupId);
+    const groupError = isAuthorized(ctx, 'Describe', 'Group', groupId) ? groupIdError(groupId) : KafkaErrorCode.GROUP_AUTHORIZATION_FAILED;
     if (groupError !== KafkaErrorCode.NONE) {
       return { errorCode: groupError, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: operations };
     }
@@ -431,7 +461,8 @@ export const handleDescribeGroups: ApiHandler<typeof ApiKey.DescribeGroups> = (c
 
 /**
  * ListGroups (v0-2): every group the coordinator knows, member-less ones holding offsets included (v4's state filter,
- * case-insensitive as in Kafka, applies when a client sends one).
+ * case-insensitive as in Kafka, applies when a client sends one); without Describe on the Cluster, only the groups
+ * the principal may Describe.
  *
  * @example
  * ```ts
@@ -440,7 +471,10 @@ export const handleDescribeGroups: ApiHandler<typeof ApiKey.DescribeGroups> = (c
  */
 export const handleListGroups: ApiHandler<typeof ApiKey.ListGroups> = (ctx, req) => {
   const states = new Set((req.statesFilter ?? []).map((s) => s.toLowerCase()));
-  const groups = ctx.broker.groups.listGroups().filter((g) => states.size === 0 || states.has(g.state.toLowerCase()));
+  const mayDescribeAll = isClusterAuthorized(ctx, 'Describe', false);
+  const groups = ctx.broker.groups
+    .listGroups()
+    .filter((g) => (states.size === 0 || states.has(g.state.toLowerCase())) && (mayDescribeAll || isAuthorized(ctx, 'Describe', 'Group', g.groupId, false)));
   return {
     throttleTimeMs: 0,
     errorCode: KafkaErrorCode.NONE,

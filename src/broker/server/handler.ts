@@ -6,6 +6,8 @@ import type { ApiKeyNumber } from '../../protocol/api-keys.js';
 import type { RequestBodies, ResponseBodies } from '../../protocol/messages.js';
 import type { Logger } from '../../util/logger.js';
 import type { Broker } from '../broker.js';
+import type { Authorizer } from '../security/authorizer.js';
+import type { QuotaManager } from '../security/quota.js';
 
 /**
  * What a handler knows about the request it serves. tributary runs one node: `nodeId` is the controller, every
@@ -33,6 +35,15 @@ export interface RequestContext {
    * after SASL, the certificate's subject (`User:CN=...`) with TLS client authentication.
    */
   readonly principal: string;
+  /** Decides what `principal` may do (handlers ask through isAuthorized); absent: no authorizer, everything is allowed. */
+  readonly authorizer?: Authorizer | undefined;
+  /** Per-principal byte-rate quotas (Produce and Fetch record their bytes); absent: no quotas. */
+  readonly quotas?: QuotaManager | undefined;
+  /**
+   * Mutes the connection for `ms`: no further request is read from it until then (Kafka's KIP-219 throttling: the
+   * response carrying `throttleTimeMs` is sent at once, the channel is muted after it). Absent outside a connection.
+   */
+  readonly throttle?: ((ms: number) => void) | undefined;
 }
 
 /**

@@ -6,6 +6,10 @@ import { decodeRequestBody, decodeRequestHeader, encodeResponse, type ResponseBo
 import type { ProduceResponse } from '../../protocol/messages.js';
 import type { Logger } from '../../util/logger.js';
 import type { Broker } from '../broker.js';
+import type { Authorizer } from '../security/authorizer.js';
+import type { QuotaManager } from '../security/quota.js';
+import { SaslAuthenticator, type SaslServerConfig } from '../security/sasl-authenticator.js';
+import { SASL_VERSIONS } from '../security/sasl-mechanism.js';
 import { apiVersionsBody } from './data-handlers.js';
 import type { ApiHandler, HandlerTable, RequestContext } from './handler.js';
 
@@ -31,6 +35,12 @@ export interface ConnectionSettings {
   readonly writeHighWaterBytes: number;
   /** Kafka's connections.max.idle.ms: a connection with nothing in flight and no bytes for this long is closed. */
   readonly maxIdleMs?: number;
+  /** On a SASL listener: how connections authenticate; until they do, only ApiVersions and SASL requests pass. */
+  readonly sasl?: SaslServerConfig;
+  /** Authorizes requests (RequestContext.authorizer); absent: everything allowed. */
+  readonly authorizer?: Authorizer | undefined;
+  /** Byte-rate quotas (RequestContext.quotas); absent: none. */
+  readonly quotas?: QuotaManager | undefined;
 }
 
 /** One request between its frame being read and its response being written: responses leave in this order. */
@@ -65,6 +75,8 @@ export class KafkaConnection {
   readonly peer: string;
   /** The authenticated principal (Kafka's `User:ANONYMOUS` until a security layer says otherwise). */
   principal = 'User:ANONYMOUS';
+  /** SASL state on a SASL listener, else null. */
+  readonly #sasl: SaslAuthenticator | null;
   readonly #socket: Socket;
   readonly #settings: ConnectionSettings;
   readonly #abort = new AbortController();
@@ -82,6 +94,12 @@ export class KafkaConnection {
   /** Bytes read but not parsed while the connection is blocked (too many in flight, or the writer is behind). */
   #backlog: Buffer | null = null;
   #isPaused = false;
+  /** Throttled by a quota: no request is read until the mute timer fires (KIP-219). */
+  #isMuted = false;
+  #muteTimer: NodeJS.Timeout | null = null;
+  #mutedUntilMs = 0;
+  /** RequestContext.throttle, one function per connection. */
+  readonly #throttle = (ms: number): void => this.#mute(ms);
   #isClosing = false;
   #isDestroyed = false;
   readonly #onClosed: () => void;
@@ -91,6 +109,15 @@ export class KafkaConnection {
     this.#settings = settings;
     this.#onClosed = onClosed;
     this.peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    this.#sasl =
+      settings.sasl === undefined
+        ? null
+        : new SaslAuthenticator(settings.sasl, {
+            peer: this.peer,
+            logger: settings.logger,
+            onAuthenticated: (principal) => (this.principal = principal),
+            onFailed: () => this.beginClose(),
+          });
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
     const maxIdleMs = settings.maxIdleMs ?? 600_000;
@@ -110,6 +137,7 @@ export class KafkaConnection {
     socket.on('close', () => {
       this.#isDestroyed = true;
       this.#abort.abort();
+      this.#clearMute();
       this.#queue.length = 0;
       this.#backlog = null;
       this.#parts = null;
@@ -151,7 +179,7 @@ export class KafkaConnection {
    * one request at a time per connection; responses are in order anyway, so later requests lose nothing by waiting).
    */
   #isBlocked(): boolean {
-    return this.#fetchesInFlight > 0 || this.#queue.length >= this.#settings.maxInFlight || this.#socket.writableLength > this.#settings.writeHighWaterBytes;
+    return this.#isMuted || this.#fetchesInFlight > 0 || this.#queue.length >= this.#settings.maxInFlight || this.#socket.writableLength > this.#settings.writeHighWaterBytes;
   }
 
   #fetchesInFlight = 0;
@@ -196,8 +224,10 @@ export class KafkaConnection {
         size = this.#sizeBytes.readInt32BE(0);
       }
       // Checked before anything is buffered: a client cannot make the broker hold more than the limit.
-      if (size < 0 || size > this.#settings.maxRequestBytes) {
-        this.#settings.logger.warn({ peer: this.peer, size, maxRequestBytes: this.#settings.maxRequestBytes }, 'kafka request size out of range; closing the connection');
+      // Before SASL authentication the limit is Kafka's sasl.server.max.receive.size: strangers get little memory.
+      const maxRequestBytes = this.#sasl !== null && !this.#sasl.isAuthenticated ? Math.min(SASL_MAX_RECEIVE_BYTES, this.#settings.maxRequestBytes) : this.#settings.maxRequestBytes;
+      if (size < 0 || size > maxRequestBytes) {
+        this.#settings.logger.warn({ peer: this.peer, size, maxRequestBytes }, 'kafka request size out of range; closing the connection');
         this.destroy();
         return;
       }
@@ -211,6 +241,31 @@ export class KafkaConnection {
         this.#partSize = size;
       }
     }
+  }
+
+  /**
+   * Reads nothing more for `ms` (longer if already muted longer). Responses still go out: the one that carries the
+   * throttle time is sent at once, as Kafka does since 2.0 (KIP-219), and clients that honour it wait as well.
+   */
+  #mute(ms: number): void {
+    if (this.#isDestroyed || this.#isClosing || !(ms > 0)) return;
+    const until = Date.now() + ms;
+    if (this.#isMuted && until <= this.#mutedUntilMs) return;
+    this.#isMuted = true;
+    this.#mutedUntilMs = until;
+    if (this.#muteTimer !== null) clearTimeout(this.#muteTimer);
+    this.#muteTimer = setTimeout(() => {
+      this.#muteTimer = null;
+      this.#isMuted = false;
+      this.#pump();
+    }, ms);
+    this.#muteTimer.unref();
+  }
+
+  #clearMute(): void {
+    if (this.#muteTimer !== null) clearTimeout(this.#muteTimer);
+    this.#muteTimer = null;
+    this.#isMuted = false;
   }
 
   #pause(): void {
@@ -246,8 +301,15 @@ export class KafkaConnection {
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);
     const correlationId = frame.readInt32BE(4);
-    const handler = s.handlers[apiKey as ApiKeyNumber] as ApiHandler<ApiKeyNumber> | undefined;
-    const range = SUPPORTED_VERSIONS.get(apiKey);
+    const sasl = this.#sasl;
+    if (sasl !== null && !sasl.permits(apiKey)) {
+      // Kafka's SaslServerAuthenticator: anything but ApiVersions and the SASL requests before authentication disconnects.
+      s.logger.warn({ peer: this.peer, api: apiName(apiKey) }, 'kafka request before SASL authentication; closing the connection');
+      this.destroy();
+      return;
+    }
+    const handler = (sasl?.handler(apiKey) ?? s.handlers[apiKey as ApiKeyNumber]) as ApiHandler<ApiKeyNumber> | undefined;
+    const range = SUPPORTED_VERSIONS.get(apiKey) ?? (sasl === null ? undefined : SASL_VERSIONS.get(apiKey));
     if (handler === undefined || range === undefined) {
       s.logger.warn({ peer: this.peer, apiKey, apiVersion }, 'unknown kafka api key; closing the connection');
       this.destroy();
@@ -258,7 +320,7 @@ export class KafkaConnection {
         // KIP-511: a v0 body with UNSUPPORTED_VERSION and our versions, so the client can pick one and retry.
         const slot: Slot = { apiKey: ApiKey.ApiVersions, apiVersion: 0, correlationId, isSilent: false, chunks: null };
         this.#queue.push(slot);
-        this.#complete(slot, apiVersionsBody(UNSUPPORTED_VERSION_CODE));
+        this.#complete(slot, apiVersionsBody(UNSUPPORTED_VERSION_CODE, sasl !== null));
         return;
       }
       s.logger.warn({ peer: this.peer, api: apiName(apiKey), apiVersion, supported: range }, 'unsupported kafka api version; closing the connection');
@@ -290,6 +352,9 @@ export class KafkaConnection {
       advertisedPort: s.advertisedPort,
       signal: this.#abort.signal,
       principal: this.principal,
+      authorizer: s.authorizer,
+      quotas: s.quotas,
+      throttle: this.#throttle,
     };
     let result: unknown;
     try {
@@ -369,6 +434,8 @@ export class KafkaConnection {
 }
 
 const UNSUPPORTED_VERSION_CODE = 35;
+/** Kafka's sasl.server.max.receive.size default. */
+const SASL_MAX_RECEIVE_BYTES = 524_288;
 
 function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
   return v !== null && typeof v === 'object' && typeof (v as { then?: unknown }).then === 'function';

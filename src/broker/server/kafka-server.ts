@@ -1,12 +1,29 @@
 import * as net from 'node:net';
-import * as os from 'node:os';
+import type * as tls from 'node:tls';
+import { StreamsError } from '../../errors.js';
+import { ApiKey } from '../../protocol/api-keys.js';
 import type { Logger } from '../../util/logger.js';
 import type { Broker } from '../broker.js';
+import { openAuthorizer, type AuthorizationOptions } from '../security/authorizer-setup.js';
+import { QuotaManager, type QuotaConfig } from '../security/quota.js';
 import { coordinatorHandlers } from './coordinator-handlers.js';
-import { dataHandlers } from './data-handlers.js';
+import { dataHandlers, handleSaslApiVersions } from './data-handlers.js';
 import { deleteRecordsHandlers } from './delete-records-handler.js';
 import type { HandlerTable } from './handler.js';
 import { KafkaConnection, type ConnectionSettings } from './kafka-connection.js';
+import {
+  advertisedAddress,
+  bindListeners,
+  isSaslProtocol,
+  isTlsProtocol,
+  parseAdvertisedListeners,
+  parseListeners,
+  type BoundListener,
+  type Listener,
+  type SecurityProtocol,
+} from '../security/listeners.js';
+import { saslServerConfig, type SaslListenerOptions, type SaslServerConfig } from '../security/sasl-authenticator.js';
+import { tlsPrincipal, tlsServerOptions, type TlsServerOptions } from '../security/tls.js';
 
 /**
  * Options of {@link KafkaServer.listen} (and `Broker.listen`). Names follow Kafka's broker settings where one exists.
@@ -16,7 +33,7 @@ import { KafkaConnection, type ConnectionSettings } from './kafka-connection.js'
  * const server = await KafkaServer.listen(broker, { host: '0.0.0.0', port: 9092, advertisedHost: 'broker.local' });
  * ```
  */
-export interface KafkaServerOptions {
+export interface KafkaServerOptions extends AuthorizationOptions {
   /** Address to bind; default `127.0.0.1` (loopback only). */
   readonly host?: string;
   /** Port to bind; default 9092; 0 picks a free port (read it from `server.address`). */
@@ -39,8 +56,31 @@ export interface KafkaServerOptions {
   readonly shutdownTimeoutMs?: number;
   /** More handlers (they win over the built-in ones for the same key). */
   readonly extraHandlers?: HandlerTable;
+  /**
+   * Kafka's listeners: `PLAINTEXT|SSL|SASL_PLAINTEXT|SASL_SSL://host:port` entries (at most one per protocol; port 0
+   * picks a free one; an empty host binds every interface), each its own server socket. Instead of `host` / `port`,
+   * which stand for one PLAINTEXT listener. Metadata and FindCoordinator answer with the address of the listener the
+   * request came through.
+   */
+  readonly listeners?: readonly string[];
+  /** Kafka's advertised.listeners: `PROTOCOL://host:port` per listener that advertises another address than its own. */
+  readonly advertisedListeners?: readonly string[];
+  /** Certificate, key and optional client CA of the SSL and SASL_SSL listeners (required when there is one). */
+  readonly tls?: TlsServerOptions;
+  /** Mechanisms, users and failure delay of the SASL_PLAINTEXT and SASL_SSL listeners (defaults: see its fields). */
+  readonly sasl?: SaslListenerOptions;
   /** Default: the broker's logger. */
   readonly logger?: Logger;
+  /**
+   * Byte-rate quotas by principal (Kafka's `producer_byte_rate` / `consumer_byte_rate`; `User:<default>` for every
+   * principal without its own): a Produce or Fetch that brings the rate over its quota is answered with
+   * `throttleTimeMs` and its connection reads nothing more for that long.
+   */
+  readonly quotas?: QuotaConfig;
+  /** Kafka's quota.window.size.seconds, in ms: one sample of the measured rates; default 1000. */
+  readonly quotaWindowSizeMs?: number;
+  /** Kafka's quota.window.num: samples in the measured rates; default 11. */
+  readonly quotaWindowNum?: number;
 }
 
 /**
@@ -87,23 +127,43 @@ const WRITE_HIGH_WATER_BYTES = 4 * 1024 * 1024;
  * ```
  */
 export class KafkaServer {
+  /** The first listener's bound address. */
   readonly address: ServerAddress;
-  readonly #server: net.Server;
+  /** Every listener, in the order given, with its bound and advertised addresses. */
+  readonly listeners: readonly BoundListener[];
+  readonly #servers: readonly net.Server[];
   readonly #settings: ConnectionSettings;
   readonly #connections = new Set<KafkaConnection>();
+  /** Every accepted TCP socket (TLS ones from before their handshake), dropped at the end of a close that timed out. */
+  readonly #sockets = new Set<net.Socket>();
   readonly #perIp = new Map<string, number>();
   readonly #maxConnectionsPerIp: number;
   readonly #shutdownTimeoutMs: number;
   #closing: Promise<void> | null = null;
+  #closeSecurity: () => void = () => {};
 
-  private constructor(server: net.Server, address: ServerAddress, settings: ConnectionSettings, options: KafkaServerOptions) {
-    this.#server = server;
-    this.address = address;
+  private constructor(serving: readonly ServingListener[], settings: ConnectionSettings, options: KafkaServerOptions) {
+    this.#servers = serving.map((l) => l.server);
+    this.listeners = serving.map((l) => l.listener);
+    this.address = { host: serving[0]!.listener.host, port: serving[0]!.listener.port };
     this.#settings = settings;
     this.#maxConnectionsPerIp = options.maxConnectionsPerIp ?? 1000;
     this.#shutdownTimeoutMs = options.shutdownTimeoutMs ?? 5000;
-    server.on('connection', (socket) => this.#accept(socket));
-    server.on('error', (e) => settings.logger.error({ err: e }, 'kafka server error'));
+    for (const l of serving) {
+      l.server.on('connection', (socket: net.Socket) => this.#accept(socket, l));
+      if (isTlsProtocol(l.listener.protocol)) {
+        // On an SSL listener a verified client certificate is the principal; on SASL_SSL, SASL decides.
+        const isSsl = l.listener.protocol === 'SSL';
+        l.server.on('secureConnection', (socket: tls.TLSSocket) => {
+          if (this.#closing !== null) socket.destroy();
+          else this.#open(socket, l.settings, isSsl ? tlsPrincipal(socket) : null);
+        });
+        l.server.on('tlsClientError', (e: Error, socket: tls.TLSSocket) =>
+          settings.logger.info({ peer: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, listener: l.listener.protocol, err: e.message }, 'TLS handshake failed'),
+        );
+      }
+      l.server.on('error', (e) => settings.logger.error({ err: e, listener: l.listener.protocol }, 'kafka server error'));
+    }
   }
 
   /**
@@ -111,31 +171,43 @@ export class KafkaServer {
    * server does not close the broker.
    */
   static async listen(broker: Broker, options: KafkaServerOptions = {}): Promise<KafkaServer> {
-    const host = options.host ?? '127.0.0.1';
-    const server = net.createServer({ noDelay: true });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(options.port ?? 9092, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const bound = server.address() as net.AddressInfo;
+    const listeners = listenersOf(options);
+    const advertised = parseAdvertisedListeners(options.advertisedListeners ?? [], listeners);
+    const tlsOptions = listeners.some((l) => isTlsProtocol(l.protocol)) ? tlsServerOptions(requireTls(options.tls)) : null;
+    const sasl = listeners.some((l) => isSaslProtocol(l.protocol)) ? saslServerConfig(broker.dataDir, options.sasl) : null;
+    const servers = await bindListeners(listeners, tlsOptions);
+    const ports = servers.map((x) => (x.address() as net.AddressInfo).port);
+    const first = advertisedAddress(listeners[0]!, ports[0]!, advertised, options);
     const logger = options.logger ?? broker.logger;
+    let security: ReturnType<typeof openAuthorizer>;
+    let quotas: QuotaManager | undefined;
+    try {
+      security = openAuthorizer(broker, options, logger);
+      quotas = options.quotas === undefined ? undefined : new QuotaManager(options.quotas, { clock: broker.clock, ...quotaWindow(options) });
+    } catch (e: unknown) {
+      for (const x of servers) x.close();
+      throw e;
+    }
     const settings: ConnectionSettings = {
       broker,
       handlers: { ...builtInHandlers, ...options.extraHandlers },
       logger,
       nodeId: options.nodeId ?? 0,
-      advertisedHost: options.advertisedHost ?? (isWildcard(host) ? os.hostname() : host),
-      advertisedPort: options.advertisedPort ?? bound.port,
+      advertisedHost: first.host,
+      advertisedPort: first.port,
       maxRequestBytes: options.maxRequestBytes ?? 104_857_600,
       maxInFlight: options.maxInFlightPerConnection ?? 100,
       writeHighWaterBytes: WRITE_HIGH_WATER_BYTES,
       maxIdleMs: options.connectionsMaxIdleMs ?? 600_000,
+      authorizer: security.authorizer,
+      quotas,
     };
-    const s = new KafkaServer(server, { host, port: bound.port }, settings, options);
-    logger.info({ host, port: bound.port, advertised: `${settings.advertisedHost}:${settings.advertisedPort}`, nodeId: settings.nodeId }, 'kafka server listening');
+    const serving = listeners.map((l, i) => servingListener(servers[i]!, l, ports[i]!, settings, advertised, options, sasl));
+    const s = new KafkaServer(serving, settings, options);
+    s.#closeSecurity = security.close;
+    for (const { listener: l } of serving) {
+      logger.info({ listener: l.protocol, host: l.host, port: l.port, advertised: `${l.advertisedHost}:${l.advertisedPort}`, nodeId: settings.nodeId }, 'kafka server listening');
+    }
     return s;
   }
 
@@ -151,19 +223,25 @@ export class KafkaServer {
    */
   close(): Promise<void> {
     this.#closing ??= new Promise<void>((resolve) => {
-      this.#server.close(() => resolve());
+      this.#closeSecurity();
+      const closed = this.#servers.map((server) => new Promise<void>((done) => server.close(() => done())));
       for (const c of this.#connections) c.beginClose();
       const timer = setTimeout(() => {
         if (this.#connections.size > 0) this.#settings.logger.warn({ connections: this.#connections.size }, 'kafka server close timed out; dropping connections');
         for (const c of this.#connections) c.destroy();
+        for (const socket of this.#sockets) socket.destroy();
       }, this.#shutdownTimeoutMs);
       timer.unref();
-      this.#server.once('close', () => clearTimeout(timer));
+      void Promise.all(closed).then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
     });
     return this.#closing;
   }
 
-  #accept(socket: net.Socket): void {
+  /** A TCP connection arrived (a TLS one before its handshake): count it against its address; serve a plaintext one. */
+  #accept(socket: net.Socket, listener: ServingListener): void {
     const ip = socket.remoteAddress;
     if (this.#closing !== null || ip === undefined) {
       socket.destroy();
@@ -176,16 +254,68 @@ export class KafkaServer {
       return;
     }
     this.#perIp.set(ip, count + 1);
-    const conn: KafkaConnection = new KafkaConnection(socket, this.#settings, () => {
-      this.#connections.delete(conn);
+    this.#sockets.add(socket);
+    socket.once('close', () => {
+      this.#sockets.delete(socket);
       const n = (this.#perIp.get(ip) ?? 1) - 1;
       if (n <= 0) this.#perIp.delete(ip);
       else this.#perIp.set(ip, n);
     });
+    if (!isTlsProtocol(listener.listener.protocol)) this.#open(socket, listener.settings, null);
+  }
+
+  /** Serves a connection (a TLS one once its handshake is done), with a principal known from TLS or null. */
+  #open(socket: net.Socket, settings: ConnectionSettings, principal: string | null): void {
+    const conn: KafkaConnection = new KafkaConnection(socket, settings, () => this.#connections.delete(conn));
+    if (principal !== null) conn.principal = principal;
     this.#connections.add(conn);
   }
 }
 
-function isWildcard(host: string): boolean {
-  return host === '0.0.0.0' || host === '::' || host === '';
+/** One bound listener with the connection settings of its connections. */
+interface ServingListener {
+  readonly server: net.Server;
+  readonly listener: BoundListener;
+  readonly settings: ConnectionSettings;
+}
+
+/** The listeners the options ask for: `listeners`, or one PLAINTEXT listener on `host` / `port`. */
+function listenersOf(options: KafkaServerOptions): Listener[] {
+  if (options.listeners === undefined) return [{ protocol: 'PLAINTEXT', host: options.host ?? '127.0.0.1', port: options.port ?? 9092 }];
+  if (options.host !== undefined || options.port !== undefined) throw new StreamsError('INVALID_CONFIG', 'give listeners or host/port, not both');
+  const listeners = parseListeners(options.listeners);
+  if (options.advertisedPort !== undefined && listeners.length > 1) throw new StreamsError('INVALID_CONFIG', 'advertisedPort is ambiguous with several listeners; use advertisedListeners');
+  return listeners;
+}
+
+function requireTls(options: TlsServerOptions | undefined): TlsServerOptions {
+  if (options === undefined) throw new StreamsError('INVALID_CONFIG', 'an SSL or SASL_SSL listener needs tls options (cert and key)');
+  return options;
+}
+
+function servingListener(
+  server: net.Server,
+  listener: Listener,
+  port: number,
+  base: ConnectionSettings,
+  advertised: ReadonlyMap<SecurityProtocol, { readonly host: string; readonly port: number }>,
+  options: KafkaServerOptions,
+  sasl: SaslServerConfig | null,
+): ServingListener {
+  const address = advertisedAddress(listener, port, advertised, options);
+  const isSasl = isSaslProtocol(listener.protocol);
+  const settings: ConnectionSettings = {
+    ...base,
+    advertisedHost: address.host,
+    advertisedPort: address.port,
+    ...(isSasl && sasl !== null ? { sasl, handlers: { ...base.handlers, [ApiKey.ApiVersions]: handleSaslApiVersions } } : {}),
+  };
+  return { server, listener: { protocol: listener.protocol, host: listener.host, port, advertisedHost: address.host, advertisedPort: address.port }, settings };
+}
+
+function quotaWindow(options: KafkaServerOptions): { windowSizeMs?: number; windowNum?: number } {
+  return {
+    ...(options.quotaWindowSizeMs === undefined ? {} : { windowSizeMs: options.quotaWindowSizeMs }),
+    ...(options.quotaWindowNum === undefined ? {} : { windowNum: options.quotaWindowNum }),
+  };
 }

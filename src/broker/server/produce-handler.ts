@@ -6,6 +6,7 @@ import type { TransactionState } from '../transaction-state-topic.js';
 import type { AppendInfo } from '../partition-log.js';
 import { BATCH_HEADER_BYTES, isTransactionalBatch } from '../record-batch.js';
 import type { Broker } from '../broker.js';
+import { isAuthorized } from '../security/authorizer.js';
 import type { ApiHandler } from './handler.js';
 
 /** Offsets of the v2 batch header fields read here (KAFKA-PROTOCOL.md §6). */
@@ -28,6 +29,12 @@ type PartitionResponse = ProduceResponsePartitionProduceResponse & { errorCode: 
  * ongoing transaction of its producer id and epoch, else INVALID_TXN_STATE (or INVALID_PRODUCER_EPOCH /
  * INVALID_PRODUCER_ID_MAPPING for a stale or foreign producer).
  *
+ * Authorization as Kafka's KafkaApis.handleProduceRequest: a request holding a transactional batch needs Write on
+ * its transactional id, else every partition answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED; each topic needs Write,
+ * else its partitions answer TOPIC_AUTHORIZATION_FAILED (checked before existence). Since KIP-679 an idempotent
+ * batch needs nothing more (InitProducerId checked its producer id). The request's record bytes count against the
+ * principal's producer byte rate: over it, the response carries `throttleTimeMs` and the connection is muted.
+ *
  * @example
  * ```ts
  * const response = await handleProduce(ctx, { transactionalId: null, acks: -1, timeoutMs: 30_000, topicData });
@@ -40,10 +47,29 @@ export const handleProduce: ApiHandler<typeof ApiKey.Produce> = async (ctx, req)
   const responses: ProduceResponseTopicProduceResponse[] = [];
   const appends: Promise<void>[] = [];
   let txn: TransactionView | null | undefined;
+  let bytes = 0;
+  let isTransactional = false;
+  for (const t of req.topicData) {
+    for (const p of t.partitionData) {
+      const b = p.records;
+      if (b === null) continue;
+      bytes += b.length;
+      if (b.length >= BATCH_HEADER_BYTES && isTransactionalBatch(b.readInt16BE(ATTRIBUTES_AT))) isTransactional = true;
+    }
+  }
+  const throttleTimeMs = ctx.quotas === undefined ? 0 : ctx.quotas.record(ctx.principal, 'produce', bytes);
+  if (throttleTimeMs > 0) ctx.throttle?.(throttleTimeMs);
+  if (isTransactional && (transactionalId === null || !isAuthorized(ctx, 'Write', 'TransactionalId', transactionalId))) {
+    return { responses: refuseAll(req.topicData, KafkaErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED), throttleTimeMs };
+  }
   for (const t of req.topicData) {
     const topic = t.name;
     const partitionResponses: PartitionResponse[] = [];
     responses.push({ name: topic, partitionResponses });
+    if (!isAuthorized(ctx, 'Write', 'Topic', topic)) {
+      for (const p of t.partitionData) partitionResponses.push(refused(p.index, KafkaErrorCode.TOPIC_AUTHORIZATION_FAILED));
+      continue;
+    }
     // Only the coordinators write internal topics (Kafka refuses client appends to them the same way).
     const isInternal = broker.hasTopic(topic) && broker.describeTopic(topic).isInternal;
     for (const p of t.partitionData) {
@@ -79,8 +105,16 @@ export const handleProduce: ApiHandler<typeof ApiKey.Produce> = async (ctx, req)
     }
   }
   if (appends.length > 0) await Promise.all(appends);
-  return { responses, throttleTimeMs: 0 };
+  return { responses, throttleTimeMs };
 };
+
+function refused(index: number, errorCode: number): PartitionResponse {
+  return { index, errorCode, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors: [], errorMessage: null };
+}
+
+function refuseAll(topicData: readonly { name: string; partitionData: readonly { index: number }[] }[], errorCode: number): ProduceResponseTopicProduceResponse[] {
+  return topicData.map((t) => ({ name: t.name, partitionResponses: t.partitionData.map((p) => refused(p.index, errorCode)) }));
+}
 
 function succeed(broker: Broker, r: PartitionResponse, topic: string, info: AppendInfo): void {
   r.baseOffset = info.baseOffset;

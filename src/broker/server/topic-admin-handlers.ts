@@ -9,6 +9,7 @@ import type {
   DescribeConfigsResponseDescribeConfigsResult,
 } from '../../protocol/messages.js';
 import type { Broker } from '../broker.js';
+import { isAuthorized, isClusterAuthorized } from '../security/authorizer.js';
 import { DEFAULT_TOPIC_CONFIG, parseTopicConfig, validateTopicName, type TopicConfig, type TopicConfigInput } from '../topic-config.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 
@@ -20,7 +21,8 @@ const MAX_PARTITIONS = 100_000;
  * assignment, one partition per entry), ignoring the replication factor (one node holds every replica) and applying
  * its configs. `validateOnly` checks everything and creates nothing. Errors per topic: TOPIC_ALREADY_EXISTS (any
  * existing topic, as Kafka), INVALID_TOPIC_EXCEPTION, INVALID_PARTITIONS, INVALID_CONFIG, INVALID_REQUEST (a name
- * given twice).
+ * given twice), and TOPIC_AUTHORIZATION_FAILED unless the principal may Create on the Cluster or on the topic (as
+ * Kafka's KafkaApis.handleCreateTopicsRequest).
  *
  * @example
  * ```ts
@@ -31,9 +33,13 @@ export const handleCreateTopics: ApiHandler<typeof ApiKey.CreateTopics> = (ctx, 
   const counts = new Map<string, number>();
   for (const t of req.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
   const validateOnly = req.validateOnly === true;
+  const mayCreateAny = isClusterAuthorized(ctx, 'Create', false);
   const topics: CreateTopicsResponseCreatableTopicResult[] = req.topics.map((t) => {
     try {
       if (counts.get(t.name)! > 1) throw new StreamsError('INVALID_REQUEST', `topic ${t.name} is named more than once in the request`, { topic: t.name });
+      if (!mayCreateAny && !isAuthorized(ctx, 'Create', 'Topic', t.name)) {
+        return { name: t.name, errorCode: KafkaErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' };
+      }
       createTopic(ctx, t, validateOnly);
       return { name: t.name, errorCode: KafkaErrorCode.NONE, errorMessage: null };
     } catch (e: unknown) {
@@ -80,7 +86,8 @@ function partitionCount(broker: Broker, t: CreateTopicsRequestCreatableTopic): n
 /**
  * DeleteTopics (0-3): deletes each named topic with its files. Errors per topic: UNKNOWN_TOPIC_OR_PARTITION,
  * INVALID_TOPIC_EXCEPTION, and INVALID_REQUEST for internal topics (`__consumer_offsets`, `__transaction_state`),
- * which the coordinators need.
+ * which the coordinators need; TOPIC_AUTHORIZATION_FAILED without Delete on the topic (checked first, as Kafka's
+ * KafkaApis.handleDeleteTopicsRequest, so existence does not leak).
  *
  * @example
  * ```ts
@@ -90,6 +97,7 @@ function partitionCount(broker: Broker, t: CreateTopicsRequestCreatableTopic): n
 export const handleDeleteTopics: ApiHandler<typeof ApiKey.DeleteTopics> = (ctx, req) => {
   const broker = ctx.broker;
   const responses: DeleteTopicsResponseDeletableTopicResult[] = req.topicNames.map((name) => {
+    if (!isAuthorized(ctx, 'Delete', 'Topic', name)) return { name, errorCode: KafkaErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: 'Authorization failed.' };
     try {
       if (broker.hasTopic(name) && broker.describeTopic(name).isInternal) {
         throw new StreamsError('INVALID_REQUEST', `internal topic ${name} cannot be deleted`, { topic: name });
@@ -145,7 +153,9 @@ interface ConfigEntry {
  * equal to Kafka's default is reported as DEFAULT_CONFIG, any other as DYNAMIC_TOPIC_CONFIG); a broker resource
  * (this node's id, or "" for the cluster default) lists a few read-only broker settings. `configurationKeys`
  * filters (null = all). Errors per resource: UNKNOWN_TOPIC_OR_PARTITION, INVALID_TOPIC_EXCEPTION, INVALID_REQUEST
- * (another broker id or an unsupported resource type).
+ * (another broker id or an unsupported resource type). As Kafka's KafkaApis.handleDescribeConfigsRequest, a topic
+ * needs DescribeConfigs on it (else TOPIC_AUTHORIZATION_FAILED), a broker DescribeConfigs on the Cluster (else
+ * CLUSTER_AUTHORIZATION_FAILED).
  *
  * @example
  * ```ts
@@ -155,6 +165,13 @@ interface ConfigEntry {
 export const handleDescribeConfigs: ApiHandler<typeof ApiKey.DescribeConfigs> = (ctx, req) => {
   const results: DescribeConfigsResponseDescribeConfigsResult[] = req.resources.map((r) => {
     const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+    const refused =
+      r.resourceType === RESOURCE_TOPIC && !isAuthorized(ctx, 'DescribeConfigs', 'Topic', r.resourceName)
+        ? KafkaErrorCode.TOPIC_AUTHORIZATION_FAILED
+        : r.resourceType === RESOURCE_BROKER && !isClusterAuthorized(ctx, 'DescribeConfigs')
+          ? KafkaErrorCode.CLUSTER_AUTHORIZATION_FAILED
+          : KafkaErrorCode.NONE;
+    if (refused !== KafkaErrorCode.NONE) return { ...base, errorCode: refused, errorMessage: 'Authorization failed.', configs: [] };
     try {
       const entries = r.resourceType === RESOURCE_TOPIC ? topicEntries(ctx, r.resourceName) : brokerEntries(ctx, r.resourceType, r.resourceName);
       const keys = r.configurationKeys === null ? null : new Set(r.configurationKeys);

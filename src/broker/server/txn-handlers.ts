@@ -7,6 +7,13 @@
  * (InitProducerId v4+, AddPartitionsToTxn / AddOffsetsToTxn / EndTxn v2+), INVALID_PRODUCER_EPOCH (47) to older ones
  * and to TxnOffsetCommit (whose epoch check is the log's). A producer id that is not the transactional id's current
  * one, or an unknown transactional id, is INVALID_PRODUCER_ID_MAPPING (49).
+ *
+ * Authorization mirrors KafkaApis (handleInitProducerIdRequest, handleAddPartitionsToTxnRequest,
+ * handleAddOffsetsToTxnRequest, handleTxnOffsetCommitRequest, handleEndTxnRequest): Write on the transactional id
+ * (else TRANSACTIONAL_ID_AUTHORIZATION_FAILED, 53); Write on each added topic (else TOPIC_AUTHORIZATION_FAILED, 29);
+ * Read on the group whose offsets join the transaction (else GROUP_AUTHORIZATION_FAILED, 30) and on the committed
+ * topics; an idempotent producer id needs IdempotentWrite on the Cluster or Write on some topic (KIP-679, else
+ * CLUSTER_AUTHORIZATION_FAILED, 31).
  */
 import { isStreamsError } from '../../errors.js';
 import type { ApiKey } from '../../protocol/api-keys.js';
@@ -15,6 +22,7 @@ import type { TopicPartition } from '../../record.js';
 import { javaStringHashCode } from '../../util/java-hash.js';
 import { CONSUMER_OFFSETS_TOPIC, type Broker } from '../broker.js';
 import { checkCommits, errorCodeOf, fillErrors, partitionCount } from './group-handlers.js';
+import { isAuthorized, isAuthorizedOnAny, isClusterAuthorized } from '../security/authorizer.js';
 import type { ApiHandler, RequestContext } from './handler.js';
 
 /** The fencing code a client of this API version understands. */
@@ -59,6 +67,10 @@ function offsetsPartitionFor(broker: Broker, groupId: string): number {
 export const handleInitProducerId: ApiHandler<typeof ApiKey.InitProducerId> = async (ctx, req) => {
   const failed = (errorCode: number) => ({ throttleTimeMs: 0, errorCode, producerId: -1, producerEpoch: -1 });
   const transactionalId = req.transactionalId;
+  if (transactionalId !== null && !isAuthorized(ctx, 'Write', 'TransactionalId', transactionalId)) return failed(KafkaErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  if (transactionalId === null && !isClusterAuthorized(ctx, 'IdempotentWrite', false) && !isAuthorizedOnAny(ctx, 'Write', 'Topic')) {
+    return failed(KafkaErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+  }
   try {
     if (transactionalId === null) return { throttleTimeMs: 0, errorCode: KafkaErrorCode.NONE, producerId: ctx.broker.allocateProducerId(), producerEpoch: 0 };
     if (transactionalId === '') return failed(KafkaErrorCode.INVALID_REQUEST);
@@ -92,8 +104,15 @@ export const handleAddPartitionsToTxn: ApiHandler<typeof ApiKey.AddPartitionsToT
   const topics = req.v3AndBelowTopics ?? [];
   const partitions: TopicPartition[] = [];
   let hasUnknown = false;
+  const isTxnAuthorized = isAuthorized(ctx, 'Write', 'TransactionalId', transactionalId);
   const codes = topics.map((t) => {
     const topic = t.name ?? '';
+    if (!isTxnAuthorized) return (t.partitions ?? []).map(() => KafkaErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED as number);
+    // Internal topics are never authorized for a client (Kafka filters them out before asking).
+    if ((ctx.broker.hasTopic(topic) && ctx.broker.describeTopic(topic).isInternal) || !isAuthorized(ctx, 'Write', 'Topic', topic)) {
+      hasUnknown = true;
+      return (t.partitions ?? []).map(() => KafkaErrorCode.TOPIC_AUTHORIZATION_FAILED as number);
+    }
     const n = partitionCount(ctx.broker, topic);
     return (t.partitions ?? []).map((partition) => {
       if (partition < 0 || partition >= n) {
@@ -104,8 +123,9 @@ export const handleAddPartitionsToTxn: ApiHandler<typeof ApiKey.AddPartitionsToT
       return KafkaErrorCode.NONE as number;
     });
   });
-  if (hasUnknown) fillErrors(codes, KafkaErrorCode.OPERATION_NOT_ATTEMPTED);
-  else if (partitions.length > 0) {
+  // Without Write on the transactional id every partition already says so; nothing is added.
+  if (isTxnAuthorized && hasUnknown) fillErrors(codes, KafkaErrorCode.OPERATION_NOT_ATTEMPTED);
+  else if (isTxnAuthorized && partitions.length > 0) {
     try {
       await ctx.broker.transactions.addPartitionsToTxn(transactionalId, producerId, producerEpoch, partitions);
     } catch (e: unknown) {
@@ -134,6 +154,8 @@ export const handleAddOffsetsToTxn: ApiHandler<typeof ApiKey.AddOffsetsToTxn> = 
   const transactionalId = req.transactionalId ?? '';
   const producerId = req.producerId ?? -1;
   const groupId = req.groupId ?? '';
+  if (!isAuthorized(ctx, 'Write', 'TransactionalId', transactionalId)) return { throttleTimeMs: 0, errorCode: KafkaErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
+  if (!isAuthorized(ctx, 'Read', 'Group', groupId)) return { throttleTimeMs: 0, errorCode: KafkaErrorCode.GROUP_AUTHORIZATION_FAILED };
   if (groupId === '') return { throttleTimeMs: 0, errorCode: KafkaErrorCode.INVALID_GROUP_ID };
   try {
     await ctx.broker.transactions.addOffsetsToTxn(transactionalId, producerId, req.producerEpoch ?? -1, groupId);
@@ -163,8 +185,15 @@ export const handleTxnOffsetCommit: ApiHandler<typeof ApiKey.TxnOffsetCommit> = 
   const producerId = req.producerId ?? -1;
   const producerEpoch = req.producerEpoch ?? -1;
   const topics = req.topics ?? [];
-  const { codes, entries } = checkCommits(broker, topics);
+  const refusal = !isAuthorized(ctx, 'Write', 'TransactionalId', transactionalId)
+    ? KafkaErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+    : !isAuthorized(ctx, 'Read', 'Group', groupId)
+      ? KafkaErrorCode.GROUP_AUTHORIZATION_FAILED
+      : KafkaErrorCode.NONE;
+  const { codes, entries } = checkCommits(broker, topics, refusal === KafkaErrorCode.NONE ? ctx : undefined);
+  if (refusal !== KafkaErrorCode.NONE) for (const row of codes) row.fill(refusal);
   const error = ((): number => {
+    if (refusal !== KafkaErrorCode.NONE) return refusal;
     if (groupId === '') return KafkaErrorCode.INVALID_GROUP_ID;
     try {
       broker.transactions.verify(transactionalId, producerId, producerEpoch);
@@ -215,6 +244,7 @@ export const handleTxnOffsetCommit: ApiHandler<typeof ApiKey.TxnOffsetCommit> = 
 export const handleEndTxn: ApiHandler<typeof ApiKey.EndTxn> = async (ctx, req) => {
   const transactionalId = req.transactionalId ?? '';
   const producerId = req.producerId ?? -1;
+  if (!isAuthorized(ctx, 'Write', 'TransactionalId', transactionalId)) return { throttleTimeMs: 0, errorCode: KafkaErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
   try {
     await ctx.broker.transactions.endTxn(transactionalId, producerId, req.producerEpoch ?? -1, req.committed === true);
     return { throttleTimeMs: 0, errorCode: KafkaErrorCode.NONE };

@@ -5,7 +5,7 @@ import { errorFromKafkaCode } from '../../protocol/error-codes.js';
 import { systemClock, type Clock } from '../../util/clock.js';
 import { silentLogger, type Logger } from '../../util/logger.js';
 import { systemTimers, type Timers } from '../../util/timers.js';
-import type { KafkaConnection, KafkaResponse, RequestBodyInput, SendOptions } from './connection.js';
+import type { KafkaConnection, KafkaResponse, KafkaSecurityOptions, RequestBodyInput, SendOptions } from './connection.js';
 import { ConnectionPool } from './connection-pool.js';
 import { MetadataCache, type BrokerAddress, type TopicMetadata } from './metadata-cache.js';
 
@@ -17,7 +17,7 @@ import { MetadataCache, type BrokerAddress, type TopicMetadata } from './metadat
  * const options: KafkaClusterOptions = { bootstrapServers: ['localhost:9092'], clientId: 'word-count', retries: 5 };
  * ```
  */
-export interface KafkaClusterOptions {
+export interface KafkaClusterOptions extends KafkaSecurityOptions {
   /** `host:port` entries (`[::1]:9092` for IPv6); any one reachable broker is enough to learn the others. */
   readonly bootstrapServers: readonly string[];
   readonly clientId?: string;
@@ -98,6 +98,8 @@ export class KafkaCluster {
   readonly requestTimeoutMs: number;
   /** How many times a retriable failure is retried (Kafka's retries). */
   readonly retries: number;
+  /** TLS and SASL of every connection to the cluster (also those opened outside the pool, e.g. the group client's). */
+  readonly security: KafkaSecurityOptions;
   readonly #bootstrap: readonly { readonly host: string; readonly port: number }[];
   readonly #retryBackoffMs: number;
   readonly #maxRetryBackoffMs: number;
@@ -121,12 +123,14 @@ export class KafkaCluster {
     this.#retryBackoffMs = options.retryBackoffMs ?? 100;
     this.#maxRetryBackoffMs = options.maxRetryBackoffMs ?? 1000;
     this.#metadataMaxAgeMs = options.metadataMaxAgeMs ?? 300_000;
+    this.security = { ...(options.ssl === undefined ? {} : { ssl: options.ssl }), ...(options.sasl === undefined ? {} : { sasl: options.sasl }) };
     this.#pool = new ConnectionPool({
       clientId: this.clientId,
       logger: this.logger,
       requestTimeoutMs: this.requestTimeoutMs,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       timers: this.timers,
+      security: this.security,
     });
   }
 

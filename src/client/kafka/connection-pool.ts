@@ -1,7 +1,7 @@
 import { StreamsError } from '../../errors.js';
 import type { Logger } from '../../util/logger.js';
 import type { Timers } from '../../util/timers.js';
-import { KafkaConnection } from './connection.js';
+import { KafkaConnection, type KafkaSecurityOptions } from './connection.js';
 
 /**
  * What every connection of a {@link ConnectionPool} is opened with.
@@ -17,6 +17,8 @@ export interface ConnectionPoolSettings {
   readonly requestTimeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly timers: Timers;
+  /** TLS and SASL of every connection (none: plaintext). */
+  readonly security?: KafkaSecurityOptions;
 }
 
 /**
@@ -64,6 +66,7 @@ export class ConnectionPool {
       requestTimeoutMs: s.requestTimeoutMs,
       connectTimeoutMs: s.connectTimeoutMs,
       timers: s.timers,
+      ...s.security,
     }).then(
       async (conn) => {
         this.#connecting.delete(address);

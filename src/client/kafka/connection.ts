@@ -1,4 +1,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { saslAuthenticate, type KafkaSaslOptions } from '../../broker/security/sasl-client.js';
+import { tlsClientOptions, type KafkaSslOptions } from '../../broker/security/tls.js';
 import { StreamsError, toError } from '../../errors.js';
 import { ApiKey, SUPPORTED_VERSIONS, type ApiKeyNumber } from '../../protocol/api-keys.js';
 import { decodeResponse, encodeRequest, type RequestBodies, type ResponseBodies } from '../../protocol/codec.js';
@@ -30,6 +33,19 @@ export interface KafkaResponse<K extends ApiKeyNumber> {
 }
 
 /**
+ * How a client secures its connections: TLS (`ssl`), SASL (`sasl`), both (SASL_SSL) or neither (PLAINTEXT).
+ *
+ * @example
+ * ```ts
+ * const security: KafkaSecurityOptions = { ssl: { ca: 'ca.pem' }, sasl: { mechanism: 'scram-sha-512', username: 'app', password } };
+ * ```
+ */
+export interface KafkaSecurityOptions {
+  readonly ssl?: KafkaSslOptions | true;
+  readonly sasl?: KafkaSaslOptions;
+}
+
+/**
  * Options of one {@link KafkaConnection}.
  *
  * @example
@@ -37,7 +53,7 @@ export interface KafkaResponse<K extends ApiKeyNumber> {
  * const options: KafkaConnectionOptions = { host: '127.0.0.1', port: 9092, clientId: 'app', requestTimeoutMs: 10_000 };
  * ```
  */
-export interface KafkaConnectionOptions {
+export interface KafkaConnectionOptions extends KafkaSecurityOptions {
   readonly host: string;
   readonly port: number;
   /** Sent in every request header (Kafka's client.id); default null. */
@@ -45,7 +61,7 @@ export interface KafkaConnectionOptions {
   readonly logger?: Logger;
   /** Default for {@link KafkaConnection.send}'s timeout (Kafka's request.timeout.ms, 30000). */
   readonly requestTimeoutMs?: number;
-  /** How long the TCP connect plus the ApiVersions handshake may take (default 10000). */
+  /** How long the TCP connect plus the TLS, ApiVersions and SASL handshakes may take (default 10000). */
   readonly connectTimeoutMs?: number;
   /** Largest response frame accepted; a bigger size prefix closes the connection as CORRUPT_MESSAGE (default 512 MiB). */
   readonly maxResponseBytes?: number;
@@ -133,9 +149,12 @@ export class KafkaConnection {
   }
 
   /**
-   * Opens a connection and negotiates versions: ApiVersions v3 first, then (on UNSUPPORTED_VERSION, whose answer is
-   * a v0 body) the highest version both sides know, down to v0. Rejects with NETWORK_FAILED when the connect fails
-   * or takes longer than `connectTimeoutMs`.
+   * Opens a connection (over TLS with `ssl`) and negotiates versions: ApiVersions v3 first, then (on
+   * UNSUPPORTED_VERSION, whose answer is a v0 body) the highest version both sides know, down to v0. With `sasl` it
+   * then authenticates (SaslHandshake v1, SaslAuthenticate exchanges) before anything else is sent. Rejects with
+   * NETWORK_FAILED when the connect fails or takes longer than `connectTimeoutMs`; with AUTHENTICATION_FAILED (not
+   * retriable) when the broker's certificate is not trusted, the mechanism is not enabled, or the credentials are
+   * refused.
    *
    * @example
    * ```ts
@@ -147,18 +166,23 @@ export class KafkaConnection {
     const timers = options.timers ?? systemTimers;
     const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
     const address = `${options.host}:${options.port}`;
+    const ssl = options.ssl;
     const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = netConnect({ host: options.host, port: options.port });
+      const s = ssl === undefined ? netConnect({ host: options.host, port: options.port }) : tlsConnect(tlsClientOptions(options.host, options.port, ssl));
       const timer = timers.setTimeout(() => {
         s.destroy();
         reject(new StreamsError('NETWORK_FAILED', `connecting to ${address} timed out after ${connectTimeoutMs} ms`));
       }, connectTimeoutMs);
       const onError = (e: Error): void => {
         timers.clearTimeout(timer);
-        reject(new StreamsError('NETWORK_FAILED', `cannot connect to ${address}: ${e.message}`, { cause: e }));
+        const code = (e as NodeJS.ErrnoException).code ?? '';
+        // A certificate the client does not trust does not get better by retrying; a reset connection may.
+        if (ssl !== undefined && /CERT|SELF_SIGNED|UNABLE_TO|ALTNAME|ERR_SSL|ERR_TLS/.test(code)) {
+          reject(new StreamsError('AUTHENTICATION_FAILED', `TLS handshake with ${address} failed: ${e.message}`, { cause: e }));
+        } else reject(new StreamsError('NETWORK_FAILED', `cannot connect to ${address}: ${e.message}`, { cause: e }));
       };
       s.once('error', onError);
-      s.once('connect', () => {
+      s.once(ssl === undefined ? 'connect' : 'secureConnect', () => {
         timers.clearTimeout(timer);
         s.off('error', onError);
         resolve(s);
@@ -167,6 +191,17 @@ export class KafkaConnection {
     const conn = new KafkaConnection(socket, options);
     try {
       await conn.#negotiate(connectTimeoutMs);
+      if (options.sasl !== undefined) {
+        await saslAuthenticate(
+          {
+            address,
+            brokerVersions: (apiKey) => conn.brokerVersions(apiKey),
+            request: async (apiKey, version, body) => (await conn.#sendAt(apiKey, version, body, connectTimeoutMs)).body,
+          },
+          options.sasl,
+        );
+        conn.#logger.debug({ broker: address, mechanism: options.sasl.mechanism, user: options.sasl.username }, 'SASL authenticated');
+      }
     } catch (e: unknown) {
       await conn.close();
       throw e;

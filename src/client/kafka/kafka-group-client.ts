@@ -104,6 +104,7 @@ export class DedicatedConnections {
       logger: cluster.logger,
       requestTimeoutMs: cluster.requestTimeoutMs,
       timers: cluster.timers,
+      ...cluster.security,
     });
   }
 }
