@@ -13,6 +13,7 @@
  * ```
  * `topics` lists every topic the leader assigned with its partition count; `topic_index` points into it.
  */
+import { ByteReader, ByteWriter } from '../src/client/byte-codec.js';
 import { StreamsError } from '../src/errors.js';
 import type { TopicPartition } from '../src/record.js';
 
@@ -46,7 +47,7 @@ export interface AssignmentInfo {
  * ```
  */
 export function encodeSubscriptionInfo(endpoint: string | null): Uint8Array {
-  const w = new Writer(2 + 2 + (endpoint === null ? 0 : Buffer.byteLength(endpoint, 'utf8')));
+  const w = new ByteWriter();
   w.int16(VERSION);
   w.nullableString(endpoint);
   return w.finish();
@@ -63,8 +64,8 @@ export function encodeSubscriptionInfo(endpoint: string | null): Uint8Array {
  */
 export function decodeSubscriptionInfo(bytes: Uint8Array | null): string | null {
   if (bytes === null || bytes.length === 0) return null;
-  const r = new Reader(bytes, 'subscription info');
-  r.version();
+  const r = new ByteReader(bytes, 'subscription info');
+  readVersion(r);
   return r.nullableString();
 }
 
@@ -80,8 +81,6 @@ export function encodeAssignmentInfo(info: AssignmentInfo): Uint8Array {
   const topics = [...info.partitionCounts.keys()];
   const index = new Map(topics.map((t, i) => [t, i]));
   const hosts: { endpoint: string; byTopic: Map<number, number[]> }[] = [];
-  let size = 2 + 4 + 4;
-  for (const t of topics) size += 2 + Buffer.byteLength(t, 'utf8') + 4;
   for (const [endpoint, partitions] of info.partitionsByHost) {
     const byTopic = new Map<number, number[]>();
     for (const tp of partitions) {
@@ -92,11 +91,9 @@ export function encodeAssignmentInfo(info: AssignmentInfo): Uint8Array {
       else list.push(tp.partition);
     }
     hosts.push({ endpoint, byTopic });
-    size += 2 + Buffer.byteLength(endpoint, 'utf8') + 4;
-    for (const list of byTopic.values()) size += 2 + 4 + 4 * list.length;
   }
   if (topics.length > 0x7fff) throw new StreamsError('ILLEGAL_STATE', `assignment info: ${topics.length} topics do not fit an int16 index`);
-  const w = new Writer(size);
+  const w = new ByteWriter();
   w.int16(VERSION);
   w.int32(topics.length);
   for (const t of topics) {
@@ -127,8 +124,8 @@ export function encodeAssignmentInfo(info: AssignmentInfo): Uint8Array {
  */
 export function decodeAssignmentInfo(bytes: Uint8Array | null): AssignmentInfo {
   if (bytes === null || bytes.length === 0) return { partitionsByHost: new Map(), partitionCounts: new Map() };
-  const r = new Reader(bytes, 'assignment info');
-  r.version();
+  const r = new ByteReader(bytes, 'assignment info');
+  readVersion(r);
   const topics: string[] = [];
   const partitionCounts = new Map<string, number>();
   for (let i = 0, n = r.count(); i < n; i++) {
@@ -150,79 +147,9 @@ export function decodeAssignmentInfo(bytes: Uint8Array | null): AssignmentInfo {
   return { partitionsByHost, partitionCounts };
 }
 
-class Writer {
-  readonly #buf: Buffer;
-  #pos = 0;
-  constructor(size: number) {
-    this.#buf = Buffer.alloc(size);
-  }
-  int16(v: number): void {
-    this.#pos = this.#buf.writeInt16BE(v, this.#pos);
-  }
-  int32(v: number): void {
-    this.#pos = this.#buf.writeInt32BE(v, this.#pos);
-  }
-  string(s: string): void {
-    const len = Buffer.byteLength(s, 'utf8');
-    if (len > 0x7fff) throw new StreamsError('INVALID_CONFIG', `a string of ${len} bytes does not fit an int16 length`);
-    this.int16(len);
-    this.#pos += this.#buf.write(s, this.#pos, 'utf8');
-  }
-  nullableString(s: string | null): void {
-    if (s === null) this.int16(-1);
-    else this.string(s);
-  }
-  finish(): Uint8Array {
-    return this.#buf.subarray(0, this.#pos);
-  }
-}
-
-class Reader {
-  readonly #buf: Buffer;
-  readonly #what: string;
-  #pos = 0;
-  constructor(bytes: Uint8Array, what: string) {
-    this.#buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.#what = what;
-  }
-  fail(why: string): never {
-    throw new StreamsError('CORRUPT_RECORD', `${this.#what}: ${why} at byte ${this.#pos}`);
-  }
-  #need(n: number): void {
-    if (this.#pos + n > this.#buf.length) this.fail(`needs ${n} more bytes, ${this.#buf.length - this.#pos} left`);
-  }
-  version(): number {
-    const v = this.int16();
-    if (v < 1) this.fail(`unknown version ${v}`);
-    return v;
-  }
-  int16(): number {
-    this.#need(2);
-    const v = this.#buf.readInt16BE(this.#pos);
-    this.#pos += 2;
-    return v;
-  }
-  int32(): number {
-    this.#need(4);
-    const v = this.#buf.readInt32BE(this.#pos);
-    this.#pos += 4;
-    return v;
-  }
-  /** An array count: every element takes at least one byte, so a count larger than what is left is corrupt. */
-  count(): number {
-    const n = this.int32();
-    if (n < 0 || n > this.#buf.length - this.#pos) this.fail(`bad array length ${n}`);
-    return n;
-  }
-  string(): string {
-    return this.nullableString() ?? this.fail('null where a string is required');
-  }
-  nullableString(): string | null {
-    const len = this.int16();
-    if (len < 0) return null;
-    this.#need(len);
-    const s = this.#buf.toString('utf8', this.#pos, this.#pos + len);
-    this.#pos += len;
-    return s;
-  }
+/** The version field: any version from 1 up is read (newer ones only append fields). */
+function readVersion(r: ByteReader): number {
+  const v = r.int16();
+  if (v < 1) r.fail(`unknown version ${v}`);
+  return v;
 }

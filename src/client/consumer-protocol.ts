@@ -16,6 +16,7 @@
  */
 import { StreamsError } from '../errors.js';
 import type { TopicPartition } from '../record.js';
+import { ByteReader, ByteWriter } from './byte-codec.js';
 
 /**
  * The newest ConsumerProtocolSubscription version this codec reads and writes; newer ones are read as this one.
@@ -105,7 +106,7 @@ export function encodeSubscription(
  * ```
  */
 export function decodeSubscription(bytes: Uint8Array): ConsumerSubscription & { readonly version: number } {
-  const r = new ByteReader(bytes, 'subscription');
+  const r = new ByteReader(bytes, 'consumer protocol subscription');
   const version = readVersion(r, SUBSCRIPTION_MAX_VERSION);
   const n = r.count();
   const topics: string[] = [];
@@ -149,7 +150,7 @@ export function encodeAssignment(
  */
 export function decodeAssignment(bytes: Uint8Array): ConsumerAssignment & { readonly version: number } {
   if (bytes.length === 0) return { version: 0, assignedPartitions: [], userData: null };
-  const r = new ByteReader(bytes, 'assignment');
+  const r = new ByteReader(bytes, 'consumer protocol assignment');
   const version = readVersion(r, ASSIGNMENT_MAX_VERSION);
   const assignedPartitions = readTopicPartitions(r);
   const userData = r.bytes();
@@ -192,108 +193,4 @@ function readTopicPartitions(r: ByteReader): TopicPartition[] {
     for (let j = 0; j < n; j++) out.push({ topic, partition: r.int32() });
   }
   return out;
-}
-
-/** A growable big-endian writer; rebalances are rare, so simplicity beats a size pre-pass. */
-class ByteWriter {
-  #buf = Buffer.allocUnsafe(64);
-  #pos = 0;
-
-  #ensure(n: number): void {
-    if (this.#pos + n <= this.#buf.length) return;
-    const next = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.#pos + n));
-    this.#buf.copy(next, 0, 0, this.#pos);
-    this.#buf = next;
-  }
-  int16(v: number): void {
-    this.#ensure(2);
-    this.#pos = this.#buf.writeInt16BE(v, this.#pos);
-  }
-  int32(v: number): void {
-    this.#ensure(4);
-    this.#pos = this.#buf.writeInt32BE(v, this.#pos);
-  }
-  string(s: string): void {
-    const len = Buffer.byteLength(s, 'utf8');
-    if (len > 0x7fff) throw new StreamsError('INVALID_CONFIG', `string of ${len} bytes does not fit an int16 length`);
-    this.int16(len);
-    this.#ensure(len);
-    this.#pos += this.#buf.write(s, this.#pos, 'utf8');
-  }
-  nullableString(s: string | null): void {
-    if (s === null) this.int16(-1);
-    else this.string(s);
-  }
-  bytes(b: Uint8Array | null): void {
-    if (b === null) {
-      this.int32(-1);
-      return;
-    }
-    this.int32(b.length);
-    this.#ensure(b.length);
-    this.#buf.set(b, this.#pos);
-    this.#pos += b.length;
-  }
-  finish(): Uint8Array {
-    return this.#buf.subarray(0, this.#pos);
-  }
-}
-
-class ByteReader {
-  readonly #buf: Buffer;
-  readonly #what: string;
-  #pos = 0;
-
-  constructor(bytes: Uint8Array, what: string) {
-    this.#buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    this.#what = what;
-  }
-  fail(why: string): never {
-    throw new StreamsError('CORRUPT_RECORD', `consumer protocol ${this.#what}: ${why} at byte ${this.#pos}`);
-  }
-  #need(n: number): void {
-    if (this.#pos + n > this.#buf.length) this.fail(`needs ${n} more bytes, ${this.#buf.length - this.#pos} left`);
-  }
-  int16(): number {
-    this.#need(2);
-    const v = this.#buf.readInt16BE(this.#pos);
-    this.#pos += 2;
-    return v;
-  }
-  int32(): number {
-    this.#need(4);
-    const v = this.#buf.readInt32BE(this.#pos);
-    this.#pos += 4;
-    return v;
-  }
-  /** An array count; every element takes at least one byte, so a count larger than what is left is corrupt. */
-  count(): number {
-    const n = this.int32();
-    if (n < 0 || n > this.#buf.length - this.#pos) this.fail(`bad array length ${n}`);
-    return n;
-  }
-  string(): string {
-    const len = this.int16();
-    if (len < 0) this.fail(`null where a string is required`);
-    return this.#text(len);
-  }
-  nullableString(): string | null {
-    const len = this.int16();
-    return len < 0 ? null : this.#text(len);
-  }
-  #text(len: number): string {
-    this.#need(len);
-    const s = this.#buf.toString('utf8', this.#pos, this.#pos + len);
-    this.#pos += len;
-    return s;
-  }
-  bytes(): Uint8Array | null {
-    const len = this.int32();
-    if (len < 0) return null;
-    this.#need(len);
-    // copy: the caller may keep user data longer than the request buffer lives
-    const out = new Uint8Array(this.#buf.subarray(this.#pos, this.#pos + len));
-    this.#pos += len;
-    return out;
-  }
 }

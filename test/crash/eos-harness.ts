@@ -11,9 +11,7 @@
  *
  * Every acknowledged input batch must be in the log (the log's own promise).
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Broker } from '../../src/broker/broker.js';
 import { inProcessClients, type Clients } from '../../src/client/in-process/in-process-clients.js';
 import type { LogRecord } from '../../src/record.js';
@@ -21,8 +19,8 @@ import { silentLogger } from '../../src/util/logger.js';
 import type { ProcessingGuarantee } from '../../runtime/streams-config.js';
 import { expectedCounts, randomInts } from '../helpers/word-count-topology.js';
 import { CLICKS, COUNTS, LINES, PARTITIONS, S, WINDOWED, WINDOW_FINALS, WINDOW_MS } from './eos-workload.js';
+import { LineProcess, ROOT } from './line-process.js';
 
-const ROOT = path.resolve(fileURLToPath(import.meta.url), '..', '..', '..');
 const CHILD = path.join(ROOT, 'test', 'crash', 'eos-child.ts');
 
 /** What one harness run did and found. */
@@ -46,56 +44,15 @@ export function summaryLine(s: CrashSummary): string {
   return `[${s.guarantee} seed ${s.seed}] kills ${s.kills}${s.instanceCrashes > 0 ? `, lone instance crashes ${s.instanceCrashes}` : ''}, batches acked ${s.batchesAcked}, records in ${s.recordsIn}, results checked ${s.resultsChecked}, lost ${s.lost}, duplicated ${s.duplicated}`;
 }
 
-class Child {
-  readonly proc: ChildProcessWithoutNullStreams;
-  readonly acked = new Set<number>();
-  /** `crash-a` commands carried out (an instance died alone and was replaced). */
-  instanceCrashes = 0;
-  #out = '';
-  #err = '';
-  #waiters: { text: string; resolve: () => void }[] = [];
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-
-  constructor(dir: string, guarantee: ProcessingGuarantee, seed: number, instances: 1 | 2) {
-    const env = { ...process.env };
-    delete env['NODE_OPTIONS'];
-    this.proc = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, guarantee, String(seed), String(instances)], { cwd: ROOT, env });
-    this.proc.stdout.setEncoding('utf8');
-    this.proc.stderr.setEncoding('utf8');
-    this.proc.stdout.on('data', (chunk: string) => {
-      this.#out += chunk;
-      let nl: number;
-      while ((nl = this.#out.indexOf('\n')) >= 0) {
-        const line = this.#out.slice(0, nl);
-        this.#out = this.#out.slice(nl + 1);
-        if (line.startsWith('acked ')) this.acked.add(Number(line.slice(6)));
-        if (line === 'crashed-a') this.instanceCrashes++;
-        this.#waiters = this.#waiters.filter((w) => (w.text === line ? (w.resolve(), false) : true));
-      }
-    });
-    this.proc.stderr.on('data', (chunk: string) => (this.#err += chunk));
-    this.proc.stdin.on('error', () => undefined); // writes to a killed child
-    this.exited = new Promise((resolve) => this.proc.on('close', (code, signal) => resolve({ code, signal })));
-  }
-
-  get stderr(): string {
-    return this.#err;
-  }
-
-  waitFor(text: string, timeoutMs: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`child did not print "${text}" within ${timeoutMs} ms; stderr:\n${this.#err}`)), timeoutMs);
-      this.#waiters.push({ text, resolve: () => (clearTimeout(timer), resolve()) });
-      void this.exited.then(({ code, signal }) => {
-        clearTimeout(timer);
-        reject(new Error(`child exited (code ${code}, signal ${signal}) before printing "${text}"; stderr:\n${this.#err}`));
-      });
-    });
-  }
-
-  send(line: string): void {
-    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.stdin.write(`${line}\n`);
-  }
+/**
+ * Starts test/crash/eos-child.ts on `dir`; every `acked <b>` it prints goes into `acked`, every `crashed-a` (an
+ * instance died alone and was replaced) to `onInstanceCrash`.
+ */
+function startChild(dir: string, guarantee: ProcessingGuarantee, seed: number, instances: 1 | 2, acked: Set<number>, onInstanceCrash: () => void): LineProcess {
+  return new LineProcess('child', ['--import', 'tsx', CHILD, dir, guarantee, String(seed), String(instances)], (line) => {
+    if (line.startsWith('acked ')) acked.add(Number(line.slice(6)));
+    if (line === 'crashed-a') onInstanceCrash();
+  });
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -123,11 +80,14 @@ export async function runCrashHarness(options: {
   const next = randomInts(seed);
   const acked = new Set<number>();
   let instanceCrashes = 0;
+  const onInstanceCrash = (): void => {
+    instanceCrashes++;
+  };
   let nextBatch = 0;
   const perRound = Math.max(1, Math.floor(batches / (kills + 1)));
   for (let round = 0; round < kills; round++) {
     let crashedA = false;
-    const child = new Child(dir, guarantee, seed, instances);
+    const child = startChild(dir, guarantee, seed, instances, acked, onInstanceCrash);
     await child.waitFor('ready', 60_000);
     const until = Math.min(batches, nextBatch + perRound);
     const killAfterMs = 50 + next(600);
@@ -142,14 +102,11 @@ export async function runCrashHarness(options: {
       }
       await sleep(5 + next(20));
     }
-    child.proc.kill('SIGKILL');
-    await child.exited;
-    for (const b of child.acked) acked.add(b);
-    instanceCrashes += child.instanceCrashes;
+    await child.kill('SIGKILL');
     // A batch sent but not acknowledged may or may not be in the log; it is not produced again (the reference reads
     // the log), so the next round continues after it.
   }
-  const last = new Child(dir, guarantee, seed, instances);
+  const last = startChild(dir, guarantee, seed, instances, acked, onInstanceCrash);
   await last.waitFor('ready', 60_000);
   while (nextBatch < batches) last.send(`produce ${nextBatch++}`);
   // With two instances, one more lone crash while the rest is processed: the survivor must finish its work.
@@ -158,8 +115,6 @@ export async function runCrashHarness(options: {
   last.send('drain');
   await last.waitFor('drained', 180_000);
   await last.exited;
-  for (const b of last.acked) acked.add(b);
-  instanceCrashes += last.instanceCrashes;
   return { ...(await check(dir, guarantee, seed, kills, acked)), instanceCrashes };
 }
 

@@ -7,10 +7,8 @@
  * as in the single-process harness (eos-harness.ts `check`): nothing acknowledged lost, under exactly_once_v2 nothing
  * counted twice, and each application process held tasks of its own.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ApiKey } from '../../src/protocol/api-keys.js';
 import { KafkaCluster } from '../../src/client/kafka/cluster.js';
 import { kafkaClients } from '../../src/client/kafka/kafka-clients.js';
@@ -19,8 +17,8 @@ import type { ProcessingGuarantee } from '../../runtime/streams-config.js';
 import { randomInts } from '../helpers/word-count-topology.js';
 import { check, type CrashSummary } from './eos-harness.js';
 import { APPLICATION_ID, CLICKS, COUNTS, LINES, PARTITIONS, S, WINDOW_FINALS, batch } from './eos-workload.js';
+import { LineProcess, ROOT } from './line-process.js';
 
-const ROOT = path.resolve(fileURLToPath(import.meta.url), '..', '..', '..');
 const CLI = path.join(ROOT, 'bin', 'tributary.js');
 const APP = path.join(ROOT, 'test', 'crash', 'network-app-child.ts');
 
@@ -41,59 +39,6 @@ export function networkSummaryLine(s: NetworkCrashSummary): string {
   return `[network ${s.guarantee} seed ${s.seed}] processes ${s.partitionsPerProcess.length} holding partitions ${s.partitionsPerProcess.join('/')}, app kills ${s.appKills}, broker kills ${s.brokerKills}, unplanned app restarts ${s.unplannedRestarts}, batches acked ${s.batchesAcked}, records in ${s.recordsIn}, results checked ${s.resultsChecked}, lost ${s.lost}, duplicated ${s.duplicated}, exit codes ${s.exitCodes.join(',')}`;
 }
 
-class Proc {
-  readonly proc: ChildProcessWithoutNullStreams;
-  #out = '';
-  #err = '';
-  #waiters: { prefix: string; resolve: (line: string) => void }[] = [];
-  readonly exited: Promise<number | null>;
-  isExited = false;
-
-  constructor(args: readonly string[]) {
-    const env = { ...process.env };
-    delete env['NODE_OPTIONS'];
-    this.proc = spawn(process.execPath, args, { cwd: ROOT, env });
-    this.proc.stdout.setEncoding('utf8');
-    this.proc.stderr.setEncoding('utf8');
-    this.proc.stdout.on('data', (chunk: string) => {
-      this.#out += chunk;
-      let nl: number;
-      while ((nl = this.#out.indexOf('\n')) >= 0) {
-        const line = this.#out.slice(0, nl);
-        this.#out = this.#out.slice(nl + 1);
-        this.#waiters = this.#waiters.filter((w) => (line.startsWith(w.prefix) ? (w.resolve(line), false) : true));
-      }
-    });
-    this.proc.stderr.on('data', (chunk: string) => (this.#err = (this.#err + chunk).slice(-20_000)));
-    this.exited = new Promise((resolve) =>
-      this.proc.on('close', (code) => {
-        this.isExited = true;
-        resolve(code);
-      }),
-    );
-  }
-
-  get stderr(): string {
-    return this.#err;
-  }
-
-  waitFor(prefix: string, timeoutMs: number): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`process did not print "${prefix}" within ${timeoutMs} ms; stderr:\n${this.#err}`)), timeoutMs);
-      this.#waiters.push({ prefix, resolve: (line) => (clearTimeout(timer), resolve(line)) });
-      void this.exited.then((code) => {
-        clearTimeout(timer);
-        reject(new Error(`process exited (code ${code}) before printing "${prefix}"; stderr:\n${this.#err}`));
-      });
-    });
-  }
-
-  async kill(signal: NodeJS.Signals): Promise<number | null> {
-    if (!this.isExited) this.proc.kill(signal);
-    return this.exited;
-  }
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function freePort(): Promise<number> {
@@ -107,8 +52,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function startBroker(dir: string, port: number): Promise<Proc> {
-  const p = new Proc([
+async function startBroker(dir: string, port: number): Promise<LineProcess> {
+  const p = new LineProcess('process', [
     CLI,
     'broker',
     '--data-dir',
@@ -128,8 +73,8 @@ async function startBroker(dir: string, port: number): Promise<Proc> {
   return p;
 }
 
-async function startApp(dir: string, name: string, guarantee: ProcessingGuarantee, port: number): Promise<Proc> {
-  const p = new Proc(['--import', 'tsx', APP, path.join(dir, `state-${name}`), guarantee, String(port)]);
+async function startApp(dir: string, name: string, guarantee: ProcessingGuarantee, port: number): Promise<LineProcess> {
+  const p = new LineProcess('process', ['--import', 'tsx', APP, path.join(dir, `state-${name}`), guarantee, String(port)]);
   await p.waitFor('ready', 90_000);
   return p;
 }
@@ -177,7 +122,7 @@ export async function runNetworkCrashHarness(options: {
   let broker = await startBroker(dir, port);
   const clients = kafkaClients({ bootstrapServers: [`127.0.0.1:${port}`], clientId: 'harness-producer', retries: 40, retryBackoffMs: 50, maxRetryBackoffMs: 500 });
   const names = Array.from({ length: instances }, (_, i) => String.fromCharCode(97 + i));
-  const apps: Proc[] = [];
+  const apps: LineProcess[] = [];
   const acked = new Set<number>();
   let nextBatch = 0;
   try {

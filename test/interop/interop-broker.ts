@@ -6,7 +6,7 @@ import { pino } from 'pino';
 import { Broker, type BrokerOptions } from '../../src/broker/broker.js';
 import { readBatchHeader, type BatchHeader } from '../../src/broker/record-batch.js';
 import { KafkaServer } from '../../src/broker/server/kafka-server.js';
-import type { IsolationLevel } from '../../src/client/consumer.js';
+import type { Consumer, IsolationLevel } from '../../src/client/consumer.js';
 import { inProcessClients } from '../../src/client/in-process/in-process-clients.js';
 import type { TopicPartition } from '../../src/record.js';
 import { silentLogger, type Logger } from '../../src/util/logger.js';
@@ -111,6 +111,45 @@ export interface ReadRecord {
 }
 
 /**
+ * Reads every record of `partitions` up to their end offsets with `consumer` (assign mode, positions by the consumer's
+ * autoOffsetReset), polling at most `maxPolls` times with `maxWaitMs`; in partition then offset order. The consumer
+ * is left open.
+ *
+ * @example
+ * ```ts
+ * const records = await readRecords(clients.consumer({ autoOffsetReset: 'earliest' }), tps, { maxWaitMs: 50, maxPolls: 200 });
+ * ```
+ */
+export async function readRecords(
+  consumer: Consumer,
+  partitions: readonly TopicPartition[],
+  options: { readonly maxWaitMs: number; readonly maxPolls: number },
+): Promise<ReadRecord[]> {
+  consumer.assign(partitions);
+  const ends = await consumer.endOffsets(partitions);
+  const out: ReadRecord[] = [];
+  for (let polls = 0; polls < options.maxPolls; polls++) {
+    const polled = await consumer.poll({ maxWaitMs: options.maxWaitMs, maxRecords: 1_000 });
+    for (const b of polled.batches) {
+      for (const r of b.records) {
+        out.push({
+          partition: b.partition,
+          offset: r.offset,
+          timestampMs: r.timestampMs,
+          key: r.key === null ? null : r.key.toString(),
+          value: r.value === null ? null : r.value.toString(),
+          headers: r.headers.map((h) => [h.key, h.value === null ? null : Buffer.from(h.value).toString()] as const),
+        });
+      }
+    }
+    let isDone = true;
+    for (const e of ends) if ((await consumer.position(e)) < e.offset) isDone = false;
+    if (isDone) break;
+  }
+  return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+}
+
+/**
  * Reads every record of a topic up to its end offsets with tributary's in-process consumer (assign mode), in
  * partition then offset order. Under read_committed the end is the last stable offset and aborted records are skipped.
  *
@@ -125,28 +164,7 @@ export async function readTopic(broker: Broker, topic: string, isolationLevel: I
   const tps: TopicPartition[] = Array.from({ length: n }, (_, partition) => ({ topic, partition }));
   const consumer = inProcessClients(broker).consumer({ autoOffsetReset: 'earliest', isolationLevel });
   try {
-    consumer.assign(tps);
-    const ends = await consumer.endOffsets(tps);
-    const out: ReadRecord[] = [];
-    for (let polls = 0; polls < 10_000; polls++) {
-      const polled = await consumer.poll({ maxWaitMs: 0, maxRecords: 1_000 });
-      for (const b of polled.batches) {
-        for (const r of b.records) {
-          out.push({
-            partition: b.partition,
-            offset: r.offset,
-            timestampMs: r.timestampMs,
-            key: r.key === null ? null : r.key.toString(),
-            value: r.value === null ? null : r.value.toString(),
-            headers: r.headers.map((h) => [h.key, h.value === null ? null : Buffer.from(h.value).toString()] as const),
-          });
-        }
-      }
-      let isDone = polled.count === 0;
-      for (const e of ends) if ((await consumer.position(e)) < e.offset) isDone = false;
-      if (isDone) break;
-    }
-    return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+    return await readRecords(consumer, tps, { maxWaitMs: 0, maxPolls: 10_000 });
   } finally {
     await consumer.close();
   }

@@ -1,11 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compressionOf } from '../../src/broker/record-batch.js';
 import { kafkaClients } from '../../src/client/kafka/kafka-clients.js';
 import { partitionForKey } from '../../src/client/murmur2.js';
 import type { TopicPartition } from '../../src/record.js';
 import { silentLogger } from '../../src/util/logger.js';
-import { batchHeaders, readTopic, startInteropBroker, type InteropBroker, type ReadRecord } from './interop-broker.js';
-import { requireKcat, runKcatOk } from './kcat.js';
+import { batchHeaders, readRecords, readTopic, type ReadRecord } from './interop-broker.js';
+import { runKcatOk } from './kcat.js';
+import { useKcatTestBroker } from './kcat-test-broker.js';
 
 // Compressed record batches between Debian's kcat 1.7.1 (librdkafka 2.0.2) and tributary over TCP, for each codec:
 // what kcat produces compressed, tributary's broker stores as sent and tributary's consumers read; what tributary's
@@ -14,27 +15,8 @@ import { requireKcat, runKcatOk } from './kcat.js';
 const CODECS = ['gzip', 'snappy', 'lz4', 'zstd'] as const;
 const PARTITIONS = 2;
 
-let ib: InteropBroker;
-let kcatMissing: Error | null = null;
-
-beforeAll(async () => {
-  try {
-    requireKcat();
-  } catch (e: unknown) {
-    kcatMissing = e instanceof Error ? e : new Error(String(e));
-  }
-  ib = await startInteropBroker();
-});
-
-afterAll(async () => {
-  await ib?.close();
-});
-
-/** `kcat -b 127.0.0.1:PORT ...args` with short librdkafka timeouts, so a protocol mistake fails fast. */
-function kcat(...args: string[]): string[] {
-  if (kcatMissing !== null) throw kcatMissing;
-  return ['-b', ib.bootstrap, '-m', '10', '-X', 'socket.timeout.ms=10000', ...args];
-}
+const ib = useKcatTestBroker();
+const kcat = ib.kcat;
 
 /** Keyed records with compressible values (librdkafka sends a batch uncompressed when compressing does not shrink it). */
 function pairsOf(prefix: string, count: number): [string, string][] {
@@ -47,28 +29,7 @@ async function readOverNetwork(topic: string, partitions: number): Promise<ReadR
   const consumer = clients.consumer({ autoOffsetReset: 'earliest' });
   try {
     const tps: TopicPartition[] = Array.from({ length: partitions }, (_, partition) => ({ topic, partition }));
-    consumer.assign(tps);
-    const ends = await consumer.endOffsets(tps);
-    const out: ReadRecord[] = [];
-    for (let polls = 0; polls < 200; polls++) {
-      const polled = await consumer.poll({ maxWaitMs: 50, maxRecords: 1000 });
-      for (const b of polled.batches) {
-        for (const r of b.records) {
-          out.push({
-            partition: b.partition,
-            offset: r.offset,
-            timestampMs: r.timestampMs,
-            key: r.key === null ? null : r.key.toString(),
-            value: r.value === null ? null : r.value.toString(),
-            headers: r.headers.map((h) => [h.key, h.value === null ? null : Buffer.from(h.value).toString()] as const),
-          });
-        }
-      }
-      let isDone = true;
-      for (const e of ends) if ((await consumer.position(e)) < e.offset) isDone = false;
-      if (isDone) break;
-    }
-    return out.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+    return await readRecords(consumer, tps, { maxWaitMs: 50, maxPolls: 200 });
   } finally {
     await consumer.close();
     await clients.close();

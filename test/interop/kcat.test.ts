@@ -1,37 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isControlBatch, isTransactionalBatch } from '../../src/broker/record-batch.js';
 import { inProcessClients } from '../../src/client/in-process/in-process-clients.js';
 import { partitionForKey } from '../../src/client/murmur2.js';
 import type { ProducerRecord } from '../../src/record.js';
-import { batchHeaders, readTopic, startInteropBroker, waitUntil, type InteropBroker } from './interop-broker.js';
-import { KcatProcess, requireKcat, runKcatOk } from './kcat.js';
+import { batchHeaders, readTopic, waitUntil } from './interop-broker.js';
+import { KcatProcess, runKcatOk } from './kcat.js';
+import { useKcatTestBroker } from './kcat-test-broker.js';
 
 // Interop with Debian's kcat 1.7.1 (librdkafka 2.0.2) over TCP: what kcat produces, tributary's consumer reads
 // exactly; what tributary produces, kcat consumes exactly; two kcat group members share a topic's partitions.
 
-let ib: InteropBroker;
-/** Why kcat cannot run here; every test then fails with it (CI installs kcat: a missing one is an error, not a skip). */
-let kcatMissing: Error | null = null;
-
-beforeAll(async () => {
-  try {
-    requireKcat();
-  } catch (e: unknown) {
-    kcatMissing = e instanceof Error ? e : new Error(String(e));
-  }
-  ib = await startInteropBroker();
-});
-
-afterAll(async () => {
-  await ib?.close();
-});
-
-/** `kcat -b 127.0.0.1:PORT ...args` with short librdkafka timeouts, so a protocol mistake fails fast. */
-function kcat(...args: string[]): string[] {
-  if (kcatMissing !== null) throw kcatMissing;
-  return ['-b', ib.bootstrap, '-m', '10', '-X', 'socket.timeout.ms=10000', ...args];
-}
+/** Every kcat test fails when kcat is missing (CI installs kcat: a missing one is an error, not a skip). */
+const ib = useKcatTestBroker();
+const kcat = ib.kcat;
 
 /** `k0:v0\nk1:v1...` for kcat `-K:`, and the pairs it stands for. */
 function keyedLines(prefix: string, count: number): { stdin: string; pairs: [string, string][] } {

@@ -38,6 +38,37 @@ export function requireKcat(): string {
 }
 
 /**
+ * Why kcat cannot run here, or null when it can: for a test file's `beforeAll`, so that every kcat test then fails
+ * with this error (CI installs kcat: a missing one is an error, not a skip) while the file's other tests still run.
+ *
+ * @example
+ * ```ts
+ * beforeAll(() => { kcatMissing = kcatMissingError(); });
+ * ```
+ */
+export function kcatMissingError(): Error | null {
+  try {
+    requireKcat();
+    return null;
+  } catch (e: unknown) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}
+
+/**
+ * kcat's arguments against `bootstrap`, with short librdkafka timeouts so a protocol mistake fails fast:
+ * `-b bootstrap -m 10 -X socket.timeout.ms=10000 ...args` (security settings go in `args`).
+ *
+ * @example
+ * ```ts
+ * await runKcatOk(kcatArgs(ib.bootstrap, '-L', '-J'));
+ * ```
+ */
+export function kcatArgs(bootstrap: string, ...args: string[]): string[] {
+  return ['-b', bootstrap, '-m', '10', '-X', 'socket.timeout.ms=10000', ...args];
+}
+
+/**
  * Runs kcat to completion with `stdin` fed to it, killing it (SIGKILL) after `timeoutMs`: a kcat that hangs on a
  * protocol mistake makes the test fail in seconds with its output, instead of hanging the suite.
  *

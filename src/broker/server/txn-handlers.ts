@@ -1,7 +1,7 @@
 /**
  * Kafka-protocol handlers for producer ids and transactions: InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn,
  * TxnOffsetCommit and EndTxn, mapped onto `broker.transactions` (the TransactionCoordinator), `broker.groups` and
- * `broker.allocateProducerId()` the way the in-process producer calls them (producer-transactions.ts).
+ * `broker.allocateProducerId()` the way the in-process producer calls them (in-process-transaction-calls.ts and transaction-manager.ts).
  *
  * Fencing answers as Kafka's KafkaApis does (KIP-588): PRODUCER_FENCED (90) to clients new enough to know it
  * (InitProducerId v4+, AddPartitionsToTxn / AddOffsetsToTxn / EndTxn v2+), INVALID_PRODUCER_EPOCH (47) to older ones

@@ -190,6 +190,25 @@ describe('transactional producer and read_committed consumer', () => {
     expect(await readAll(broker, 'out', 'read_committed')).toEqual([['next']]);
   });
 
+  it('a commit refused because the broker aborted the transaction on timeout leaves it abortable, as the Kafka client does', async () => {
+    const broker = await open();
+    broker.createTopic('out', 1);
+    const p = await txProducer(broker, 'tx', 1_000);
+    p.beginTransaction();
+    await p.send({ topic: 'out', messages: msgs(0, 'late') });
+    clock.advance(1_001);
+    expect((await broker.runMaintenance()).transactionsAborted).toBe(1);
+    await expectCode(p.commitTransaction(), 'TRANSACTION_TIMED_OUT');
+    // Not retriable: the transaction can only be aborted now (a retried commit would fail the same way).
+    await expectCode(p.commitTransaction(), 'ILLEGAL_STATE');
+    await expectCode(p.send({ topic: 'out', messages: msgs(0, 'more') }), 'ILLEGAL_STATE');
+    await p.abortTransaction();
+    p.beginTransaction();
+    await p.send({ topic: 'out', messages: msgs(0, 'next') });
+    await p.commitTransaction();
+    expect(await readAll(broker, 'out', 'read_committed')).toEqual([['next']]);
+  });
+
   it('the broker timer aborts timed-out transactions without runMaintenance', async () => {
     const timers = new ManualTimers();
     const broker = await Broker.open({ clock, timers, logger: silentLogger(), maintenanceIntervalMs: 0, transactionAbortTimedOutIntervalMs: 500 });

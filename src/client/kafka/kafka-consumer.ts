@@ -1,18 +1,10 @@
 import { isStreamsError, StreamsError } from '../../errors.js';
-import { topicPartitionKey, type ConsumerBatch, type TopicPartition } from '../../record.js';
+import type { ConsumerBatch, TopicPartition } from '../../record.js';
 import { keepAlive } from '../../util/keep-alive.js';
-import { RangeAssignor, RoundRobinAssignor } from '../assignors.js';
-import type {
-  CommittedOffsetInfo,
-  Consumer,
-  ConsumerConfig,
-  ConsumerGroupMetadata,
-  ConsumerRecords,
-  IsolationLevel,
-  OffsetToCommit,
-} from '../consumer.js';
+import type { CommittedOffsetInfo, Consumer, ConsumerConfig, ConsumerGroupMetadata, ConsumerRecords, OffsetToCommit } from '../consumer.js';
 import { decodeSubscription } from '../consumer-protocol.js';
-import { GroupMembership, type GroupCoordinatorClient, type RebalanceListener } from '../group-membership.js';
+import { ConsumerState, EMPTY_RECORDS } from '../consumer-state.js';
+import type { GroupCoordinatorClient, RebalanceListener } from '../group-membership.js';
 import type { KafkaCluster } from './cluster.js';
 import { KafkaFetcher, type FetchPartitionState } from './kafka-fetcher.js';
 import { KafkaGroupCoordinatorClient } from './kafka-group-client.js';
@@ -21,7 +13,10 @@ import { KafkaGroupCoordinatorClient } from './kafka-group-client.js';
 const FETCH_MAX_WAIT_MS = 500;
 const EARLIEST = -2;
 const LATEST = -1;
-const EMPTY_RECORDS: ConsumerRecords = Object.freeze({ count: 0, batches: Object.freeze([]) as readonly ConsumerBatch[] });
+
+function newPartitionState(tp: TopicPartition): FetchPartitionState {
+  return { tp, position: null, isPaused: false, fetched: null, fetchedNextOffset: -1, isFetching: false, resetCause: null, endOffset: -1 };
+}
 
 /**
  * The consumer over Kafka's wire protocol, with the in-process consumer's semantics: `assign` or `subscribe` with a
@@ -36,7 +31,8 @@ const EMPTY_RECORDS: ConsumerRecords = Object.freeze({ count: 0, batches: Object
  * connections, so a parked fetch or JoinGroup never delays another client's requests.
  *
  * A lost broker makes poll throw a retriable NETWORK_FAILED once its wait is over and nothing could be returned;
- * the next poll connects again.
+ * the next poll connects again. What does not depend on the transport (positions, pause, seek, assign/subscribe,
+ * commits) is {@link ConsumerState}, shared with the in-process consumer.
  *
  * @example
  * ```ts
@@ -49,46 +45,31 @@ const EMPTY_RECORDS: ConsumerRecords = Object.freeze({ count: 0, batches: Object
  */
 export class KafkaConsumer implements Consumer {
   readonly #cluster: KafkaCluster;
-  readonly #config: ConsumerConfig;
-  readonly #isolationLevel: IsolationLevel;
-  readonly #states = new Map<string, FetchPartitionState>();
+  readonly #state: ConsumerState<FetchPartitionState>;
   readonly #fetcher: KafkaFetcher;
   readonly #groups: KafkaGroupCoordinatorClient;
   /** Partition counts of the topics the group leader assigns, loaded after JoinGroup (assignors are synchronous). */
   readonly #partitionCounts = new Map<string, number>();
-  #membership: GroupMembership | null = null;
-  #mode: 'none' | 'assign' | 'subscribe' = 'none';
   #topicsToCheck: readonly string[] | null = null;
-  #lastAutoCommitMs: number;
-  #closed = false;
 
   constructor(cluster: KafkaCluster, config: ConsumerConfig = {}) {
     this.#cluster = cluster;
-    this.#config = config;
-    this.#lastAutoCommitMs = cluster.clock.nowMs();
-    const level = config.isolationLevel ?? 'read_uncommitted';
-    if (level !== 'read_uncommitted' && level !== 'read_committed') {
-      throw new StreamsError('INVALID_CONFIG', `isolationLevel must be 'read_uncommitted' or 'read_committed', got ${String(level)}`);
-    }
-    this.#isolationLevel = level;
+    const groups = new KafkaGroupCoordinatorClient(cluster);
+    this.#groups = groups;
+    const state = new ConsumerState(config, { clock: cluster.clock, newState: newPartitionState, commitOffsets: (req) => groups.commitOffsets(req) });
+    this.#state = state;
     this.#fetcher = new KafkaFetcher(cluster, {
-      isolationLevel: level,
+      isolationLevel: state.isolationLevel,
       maxPartitionFetchBytes: config.maxPartitionFetchBytes ?? 1_048_576,
       fetchMaxBytes: config.fetchMaxBytes ?? 52_428_800,
       checkCrcs: config.checkCrcs ?? true,
-      isCurrent: (s) => this.#states.get(topicPartitionKey(s.tp.topic, s.tp.partition)) === s,
+      isCurrent: (s) => state.isCurrent(s),
     });
-    this.#groups = new KafkaGroupCoordinatorClient(cluster);
   }
 
   subscribe(topics: readonly string[], listener?: RebalanceListener): void {
-    this.#assertOpen();
-    const groupId = this.#config.groupId;
-    if (groupId === undefined) throw new StreamsError('ILLEGAL_STATE', 'subscribe() needs a groupId in the consumer config');
-    if (this.#mode === 'assign') throw new StreamsError('ILLEGAL_STATE', 'subscribe() after assign(): unsubscribe first');
-    if (topics.length === 0) throw new StreamsError('ILLEGAL_STATE', 'subscribe() needs at least one topic');
-    this.#membership?.close();
-    this.#mode = 'subscribe';
+    const state = this.#state;
+    const groupId = state.checkSubscribe(topics);
     this.#topicsToCheck = [...topics];
     const groups = this.#groups;
     const coordinator: GroupCoordinatorClient = {
@@ -102,34 +83,12 @@ export class KafkaConsumer implements Consumer {
       leaveGroup: (req) => groups.leaveGroup(req),
     };
     const counts = this.#partitionCounts;
-    this.#membership = new GroupMembership({
+    state.subscribe(groupId, topics, listener, {
       coordinator,
-      groupId,
-      clientId: this.#config.clientId ?? this.#cluster.clientId,
-      topics,
+      defaultClientId: this.#cluster.clientId,
       // The leader assigns for every member's topics, not only this consumer's.
       partitionsPerTopic: (ts) => new Map(ts.filter((t) => counts.has(t)).map((t) => [t, counts.get(t)!])),
-      assignors: this.#config.assignors ?? [RangeAssignor, RoundRobinAssignor],
-      sessionTimeoutMs: this.#config.sessionTimeoutMs ?? 45_000,
-      rebalanceTimeoutMs: this.#config.maxPollIntervalMs ?? 300_000,
-      heartbeatIntervalMs: this.#config.heartbeatIntervalMs ?? 3_000,
-      listener: {
-        onPartitionsRevoked: async (parts) => {
-          if (this.#config.enableAutoCommit === true) await this.commit();
-          await listener?.onPartitionsRevoked?.(parts);
-          for (const tp of parts) this.#states.delete(topicPartitionKey(tp.topic, tp.partition));
-        },
-        onPartitionsAssigned: async (parts) => {
-          for (const tp of parts) this.#track(tp);
-          await listener?.onPartitionsAssigned?.(parts);
-        },
-        onPartitionsLost: async (parts) => {
-          await listener?.onPartitionsLost?.(parts);
-          for (const tp of parts) this.#states.delete(topicPartitionKey(tp.topic, tp.partition));
-        },
-      },
       timers: this.#cluster.timers,
-      clock: this.#cluster.clock,
       logger: this.#cluster.logger,
     });
   }
@@ -151,28 +110,8 @@ export class KafkaConsumer implements Consumer {
 
   /** Partitions are checked against the cluster's metadata by the next poll (assign itself cannot wait for it). */
   assign(partitions: readonly TopicPartition[]): void {
-    this.#assertOpen();
-    if (this.#mode === 'subscribe') throw new StreamsError('ILLEGAL_STATE', 'assign() after subscribe(): unsubscribe first');
-    this.#mode = partitions.length === 0 ? 'none' : 'assign';
-    const keep = new Set(partitions.map((tp) => topicPartitionKey(tp.topic, tp.partition)));
-    for (const k of [...this.#states.keys()]) if (!keep.has(k)) this.#states.delete(k);
-    for (const tp of partitions) this.#track(tp);
-  }
-
-  #track(tp: TopicPartition): void {
-    const k = topicPartitionKey(tp.topic, tp.partition);
-    if (!this.#states.has(k)) {
-      this.#states.set(k, {
-        tp: { topic: tp.topic, partition: tp.partition },
-        position: null,
-        isPaused: false,
-        fetched: null,
-        fetchedNextOffset: -1,
-        isFetching: false,
-        resetCause: null,
-        endOffset: -1,
-      });
-    }
+    this.#state.checkAssign();
+    this.#state.assign(partitions);
   }
 
   unsubscribe(): Promise<void> {
@@ -180,18 +119,12 @@ export class KafkaConsumer implements Consumer {
   }
 
   async #unsubscribe(): Promise<void> {
-    if (this.#membership !== null) {
-      await this.#membership.leave();
-      this.#membership.close();
-      this.#membership = null;
-    }
-    this.#states.clear();
-    this.#mode = 'none';
+    await this.#state.unsubscribe();
     this.#topicsToCheck = null;
   }
 
   assignment(): TopicPartition[] {
-    return [...this.#states.values()].map((s) => s.tp);
+    return this.#state.assignment();
   }
 
   poll(options: { readonly maxRecords?: number; readonly maxWaitMs?: number } = {}): Promise<ConsumerRecords> {
@@ -199,22 +132,21 @@ export class KafkaConsumer implements Consumer {
   }
 
   async #poll(options: { readonly maxRecords?: number; readonly maxWaitMs?: number }): Promise<ConsumerRecords> {
-    this.#assertOpen();
-    const maxRecords = options.maxRecords ?? this.#config.maxPollRecords ?? 500;
-    const maxWaitMs = options.maxWaitMs ?? 500;
+    const state = this.#state;
+    state.assertOpen();
+    const { maxRecords, maxWaitMs } = state.pollLimits(options);
     if (this.#topicsToCheck !== null) {
       await this.#cluster.refreshMetadata(this.#topicsToCheck);
       for (const t of this.#topicsToCheck) await this.#cluster.partitionCount(t);
       this.#topicsToCheck = null;
     }
-    if (this.#membership !== null) await this.#membership.ensureActive();
-    await this.#maybeAutoCommit();
+    await state.beforePoll();
     const fetcher = this.#fetcher;
     fetcher.throwFatal();
     await this.#initPositions(maxWaitMs);
 
     const out: ConsumerBatch[] = [];
-    let count = fetcher.drain(this.#states.values(), out, maxRecords);
+    let count = state.drain(out, maxRecords);
     if (count > 0) return this.#returning(out, count);
 
     fetcher.clearTransientError();
@@ -233,11 +165,11 @@ export class KafkaConsumer implements Consumer {
         // Once the wait is over nothing new is sent (a poll with maxWaitMs 0 sends one round of fetches).
         if (fetcher.transientError === null && (isFirst || !isTimedOut)) {
           const remainingMs = isTimedOut ? 0 : Math.max(0, deadlineMs - this.#cluster.clock.nowMs());
-          for (const node of await fetcher.send(this.#states.values(), Math.min(remainingMs, FETCH_MAX_WAIT_MS))) owned.add(node);
+          for (const node of await fetcher.send(state.states.values(), Math.min(remainingMs, FETCH_MAX_WAIT_MS))) owned.add(node);
         }
         fetcher.throwFatal();
         // Fetches may have come back during the awaits above (a metadata refresh is real I/O).
-        count = fetcher.drain(this.#states.values(), out, maxRecords);
+        count = state.drain(out, maxRecords);
         if (count > 0) return this.#returning(out, count);
         if (fetcher.inFlightCount === 0 && fetcher.transientError === null) {
           // Nothing to fetch (no assignment yet, every partition paused). Returning at once would let a poll loop
@@ -249,7 +181,7 @@ export class KafkaConsumer implements Consumer {
         for (const node of owned) if (fetcher.isInFlight(node)) isOwnInFlight = true;
         if (isTimedOut && !isOwnInFlight) break;
         await fetcher.next();
-        if (this.#closed || this.#membership?.needsRejoin === true) return EMPTY_RECORDS;
+        if (state.isInterrupted) return EMPTY_RECORDS;
       }
     } finally {
       if (timer !== null) timers.clearTimeout(timer);
@@ -266,7 +198,7 @@ export class KafkaConsumer implements Consumer {
    * assignment needs (one fetch per broker at a time); the next poll long-polls instead when there was nothing.
    */
   #returning(out: ConsumerBatch[], count: number): ConsumerRecords {
-    if (!this.#closed && this.#membership?.needsRejoin !== true) void this.#fetcher.send(this.#states.values(), 0);
+    if (!this.#state.isInterrupted) void this.#fetcher.send(this.#state.states.values(), 0);
     return { count, batches: out };
   }
 
@@ -276,19 +208,20 @@ export class KafkaConsumer implements Consumer {
    * still holds (reported unstable) keeps the partition without a position, unfetched, until a later poll.
    */
   async #initPositions(maxWaitMs: number): Promise<void> {
-    const missing = [...this.#states.values()].filter((s) => s.position === null);
+    const state = this.#state;
+    const missing = [...state.states.values()].filter((s) => s.position === null);
     if (missing.length === 0) return;
     const toReset = missing.filter((s) => s.resetCause !== null);
     const fresh = missing.filter((s) => s.resetCause === null);
-    const groupId = this.#config.groupId;
+    const groupId = state.config.groupId;
     if (fresh.length > 0 && groupId !== undefined) {
-      const isCommitted = this.#isolationLevel === 'read_committed';
+      const isCommitted = state.isolationLevel === 'read_committed';
       const committed = await this.#groups.fetchOffsets(groupId, fresh.map((s) => s.tp), { requireStable: isCommitted });
       let isUnstable = false;
       for (let i = 0; i < fresh.length; i++) {
         const s = fresh[i]!;
         const c = committed[i]!;
-        if (this.#states.get(topicPartitionKey(s.tp.topic, s.tp.partition)) !== s || s.position !== null) continue;
+        if (!state.isCurrent(s) || s.position !== null) continue;
         if (c.isUnstable) isUnstable = true;
         else if (c.offset >= 0) s.position = c.offset;
         else toReset.push(s);
@@ -301,7 +234,7 @@ export class KafkaConsumer implements Consumer {
   }
 
   async #reset(states: readonly FetchPartitionState[]): Promise<void> {
-    const policy = this.#config.autoOffsetReset ?? 'latest';
+    const policy = this.#state.config.autoOffsetReset ?? 'latest';
     if (policy === 'none') {
       const s = states[0]!;
       throw new StreamsError('OFFSET_OUT_OF_RANGE', `no valid offset for ${s.tp.topic}-${s.tp.partition} and autoOffsetReset is 'none'`, {
@@ -313,7 +246,7 @@ export class KafkaConsumer implements Consumer {
     const offsets = await this.#fetcher.listOffsets(states.map((s) => s.tp), policy === 'earliest' ? EARLIEST : LATEST);
     for (let i = 0; i < states.length; i++) {
       const s = states[i]!;
-      if (this.#states.get(topicPartitionKey(s.tp.topic, s.tp.partition)) !== s) continue;
+      if (!this.#state.isCurrent(s)) continue;
       s.position = offsets[i]!;
       s.fetched = null;
       if (s.resetCause !== null) this.#cluster.logger.info({ topic: s.tp.topic, partition: s.tp.partition, position: s.position, policy }, 'offset out of range; reset');
@@ -321,22 +254,8 @@ export class KafkaConsumer implements Consumer {
     }
   }
 
-  async #maybeAutoCommit(): Promise<void> {
-    if (this.#config.enableAutoCommit !== true || this.#config.groupId === undefined) return;
-    const now = this.#cluster.clock.nowMs();
-    if (now - this.#lastAutoCommitMs < (this.#config.autoCommitIntervalMs ?? 5_000)) return;
-    this.#lastAutoCommitMs = now;
-    await this.commit();
-  }
-
   seek(partition: TopicPartition, offset: number): void {
-    if (!Number.isSafeInteger(offset) || offset < 0) {
-      throw new StreamsError('OFFSET_OUT_OF_RANGE', `cannot seek ${partition.topic}-${partition.partition} to ${offset}`, { ...partition, offset });
-    }
-    const s = this.#require(partition);
-    s.position = offset;
-    s.fetched = null;
-    s.resetCause = null;
+    this.#state.seek(partition, offset).resetCause = null;
   }
 
   seekToBeginning(partitions: readonly TopicPartition[]): Promise<void> {
@@ -348,7 +267,7 @@ export class KafkaConsumer implements Consumer {
   }
 
   async #seekTo(partitions: readonly TopicPartition[], timestamp: number): Promise<void> {
-    for (const tp of partitions) this.#require(tp);
+    for (const tp of partitions) this.#state.require(tp);
     const offsets = await this.#fetcher.listOffsets(partitions, timestamp);
     for (let i = 0; i < partitions.length; i++) this.seek(partitions[i]!, offsets[i]!);
   }
@@ -359,59 +278,27 @@ export class KafkaConsumer implements Consumer {
   }
 
   currentLag(partition: TopicPartition): number | null {
-    const s = this.#states.get(topicPartitionKey(partition.topic, partition.partition));
-    if (s === undefined || s.position === null || s.endOffset < 0) return null;
-    return Math.max(0, s.endOffset - s.position);
+    return this.#state.currentLag(partition);
   }
 
-  async position(partition: TopicPartition): Promise<number> {
-    const s = this.#require(partition);
-    while (s.position === null) {
-      await keepAlive(this.#initPositions(Number.POSITIVE_INFINITY));
-      if (this.#states.get(topicPartitionKey(partition.topic, partition.partition)) !== s) return this.position(partition);
-    }
-    return s.position;
+  position(partition: TopicPartition): Promise<number> {
+    return this.#state.position(partition, () => keepAlive(this.#initPositions(Number.POSITIVE_INFINITY)));
   }
 
   pause(partitions: readonly TopicPartition[]): void {
-    for (const tp of partitions) this.#require(tp).isPaused = true;
+    this.#state.pause(partitions);
   }
 
   resume(partitions: readonly TopicPartition[]): void {
-    for (const tp of partitions) this.#require(tp).isPaused = false;
+    this.#state.resume(partitions);
   }
 
   paused(): TopicPartition[] {
-    return [...this.#states.values()].filter((s) => s.isPaused).map((s) => s.tp);
-  }
-
-  #require(tp: TopicPartition): FetchPartitionState {
-    const s = this.#states.get(topicPartitionKey(tp.topic, tp.partition));
-    if (s === undefined) throw new StreamsError('ILLEGAL_STATE', `${tp.topic}-${tp.partition} is not assigned to this consumer`, tp);
-    return s;
+    return this.#state.paused();
   }
 
   commit(offsets?: readonly OffsetToCommit[]): Promise<void> {
-    return keepAlive(this.#commit(offsets));
-  }
-
-  async #commit(offsets?: readonly OffsetToCommit[]): Promise<void> {
-    this.#assertOpen();
-    const groupId = this.#config.groupId;
-    if (groupId === undefined) throw new StreamsError('ILLEGAL_STATE', 'commit() needs a groupId in the consumer config');
-    const list: readonly OffsetToCommit[] =
-      offsets ??
-      [...this.#states.values()].filter((s) => s.position !== null).map((s) => ({ topic: s.tp.topic, partition: s.tp.partition, offset: s.position! }));
-    if (list.length === 0) return;
-    const ctx = this.#membership?.commitContext() ?? null;
-    if (this.#membership !== null && ctx === null) {
-      throw new StreamsError('REBALANCE_IN_PROGRESS', `cannot commit for group ${groupId} before this member has joined a generation; poll first`);
-    }
-    await this.#groups.commitOffsets({
-      groupId,
-      ...(ctx === null ? { generationId: -1 } : { memberId: ctx.memberId, generationId: ctx.generationId }),
-      offsets: list.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata ?? '' })),
-    });
+    return this.#state.commit(offsets);
   }
 
   committed(partitions: readonly TopicPartition[]): Promise<(CommittedOffsetInfo | null)[]> {
@@ -419,9 +306,8 @@ export class KafkaConsumer implements Consumer {
   }
 
   async #committed(partitions: readonly TopicPartition[]): Promise<(CommittedOffsetInfo | null)[]> {
-    const groupId = this.#config.groupId;
-    if (groupId === undefined) throw new StreamsError('ILLEGAL_STATE', 'committed() needs a groupId in the consumer config');
-    const requireStable = this.#isolationLevel === 'read_committed';
+    const groupId = this.#state.groupId('committed()');
+    const requireStable = this.#state.isolationLevel === 'read_committed';
     for (let attempt = 0; ; attempt++) {
       const found = await this.#groups.fetchOffsets(groupId, partitions, { requireStable });
       // Under read_committed, wait while a transaction holds a pending offset (KIP-447), as in-process does.
@@ -434,15 +320,12 @@ export class KafkaConsumer implements Consumer {
   }
 
   groupMetadata(): ConsumerGroupMetadata | null {
-    const ctx = this.#membership?.commitContext() ?? null;
-    if (ctx === null || this.#config.groupId === undefined) return null;
-    return { groupId: this.#config.groupId, memberId: ctx.memberId, generationId: ctx.generationId };
+    return this.#state.groupMetadata();
   }
 
   /** Test hook: stop heartbeating and drop the connections without leaving, as a crashed process would. */
   simulateCrash(): void {
-    this.#membership?.simulateCrash();
-    this.#closed = true;
+    this.#state.simulateCrash();
     void this.#fetcher.close();
     void this.#groups.close();
   }
@@ -452,27 +335,15 @@ export class KafkaConsumer implements Consumer {
   }
 
   async #close(): Promise<void> {
-    if (this.#closed) return;
+    if (this.#state.isClosed) return;
     try {
-      if (this.#membership !== null) {
-        try {
-          if (this.#config.enableAutoCommit === true) await this.commit();
-          await this.#membership.leave();
-        } finally {
-          this.#membership.close();
-        }
-      }
+      await this.#state.close();
     } finally {
-      this.#closed = true;
       await Promise.all([this.#fetcher.close(), this.#groups.close()]);
     }
   }
 
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => this.#cluster.timers.setTimeout(resolve, ms, true));
-  }
-
-  #assertOpen(): void {
-    if (this.#closed) throw new StreamsError('CLOSED', 'the consumer is closed');
   }
 }

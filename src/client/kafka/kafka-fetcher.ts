@@ -5,36 +5,27 @@ import { isStreamsError, StreamsError } from '../../errors.js';
 import { ApiKey } from '../../protocol/api-keys.js';
 import { errorFromKafkaCode, KafkaErrorCode } from '../../protocol/error-codes.js';
 import type { FetchRequestFetchTopic, FetchResponsePartitionData, ListOffsetsRequestListOffsetsTopic } from '../../protocol/messages.js';
-import { topicPartitionKey, type ConsumerBatch, type TopicPartition } from '../../record.js';
+import { topicPartitionKey, type TopicPartition } from '../../record.js';
 import type { IsolationLevel } from '../consumer.js';
+import type { PartitionState } from '../consumer-state.js';
 import { FetchedRecords } from '../decode-fetched.js';
 import type { KafkaCluster } from './cluster.js';
 import { DedicatedConnections } from './kafka-group-client.js';
 
 /**
- * A consumer's state of one assigned partition, shared with {@link KafkaFetcher}, which fills `fetched` (and resets
- * `position` on OFFSET_OUT_OF_RANGE) when a fetch comes back.
+ * A consumer's state of one assigned partition ({@link PartitionState}) with what {@link KafkaFetcher} adds: it fills
+ * `fetched` (and resets `position` on OFFSET_OUT_OF_RANGE) when a fetch comes back.
  *
  * @example
  * ```ts
  * const s: FetchPartitionState = { tp, position: null, isPaused: false, fetched: null, fetchedNextOffset: -1, isFetching: false, resetCause: null, endOffset: -1 };
  * ```
  */
-export interface FetchPartitionState {
-  readonly tp: TopicPartition;
-  /** Next offset to return; null until initialised from the committed offset or the reset policy. */
-  position: number | null;
-  isPaused: boolean;
-  /** Fetched records not yet returned, decoded a batch at a time as they are taken. */
-  fetched: FetchedRecords | null;
-  /** The offset after the fetched bytes: the position once they are all returned (skips trailing control batches). */
-  fetchedNextOffset: number;
+export interface FetchPartitionState extends PartitionState {
   /** A fetch for this partition is in flight; no other is sent until it is back. */
   isFetching: boolean;
   /** The broker answered OFFSET_OUT_OF_RANGE: the consumer resets the position by its reset policy. */
   resetCause: StreamsError | null;
-  /** The end offset (high watermark; last stable offset under read_committed) the last fetch answer gave; -1 before. */
-  endOffset: number;
 }
 
 /**
@@ -67,17 +58,17 @@ const REFRESH_LEADER_CODES: ReadonlySet<number> = new Set([3, 5, 6, 9, 56, 74, 7
 /**
  * The consumer's fetching half, as Kafka's Fetcher: Fetch (v11 at most) grouped by partition leader, one fetch in
  * flight per broker on the consumer's own connections, answers applied to the partitions' states as they arrive
- * (stale ones, for a partition seeked, reset or revoked meanwhile, dropped), then handed out by {@link drain}.
- * A partition with fetched records left is not fetched again, so at most one fetch response per partition is held.
- * Failures are kept, not thrown: a retriable one (a lost broker) as {@link transientError}, any other for
- * {@link throwFatal}. Also the consumer's ListOffsets.
+ * (stale ones, for a partition seeked, reset or revoked meanwhile, dropped), then handed out by the consumer's
+ * {@link ConsumerState.drain}. A partition with fetched records left is not fetched again, so at most one fetch
+ * response per partition is held. Failures are kept, not thrown: a retriable one (a lost broker) as
+ * {@link transientError}, any other for {@link throwFatal}. Also the consumer's ListOffsets.
  *
  * @example
  * ```ts
  * const fetcher = new KafkaFetcher(cluster, options);
  * await fetcher.send(states.values(), 500);
  * await fetcher.next();
- * const count = fetcher.drain(states.values(), out, 500);
+ * const count = state.drain(out, 500);
  * ```
  */
 export class KafkaFetcher {
@@ -173,34 +164,6 @@ export class KafkaFetcher {
       sent.push(node);
     }
     return sent;
-  }
-
-  /**
-   * Moves up to `maxRecords` fetched records into `out`, partition by partition (paused ones skipped), advancing
-   * positions; returns how many. A corrupt batch throws CORRUPT_RECORD only when nothing was taken before it in this
-   * call, so the good records before it are returned first and the error comes with the next call.
-   */
-  drain(states: Iterable<FetchPartitionState>, out: ConsumerBatch[], maxRecords: number): number {
-    const list = [...states];
-    // A partition whose last drain stopped before a corrupt batch fails this one first, however much the others have.
-    for (const s of list) if (!s.isPaused && s.fetched?.isBlocked === true) s.fetched.take(1, true);
-    let count = 0;
-    for (const s of list) {
-      if (count >= maxRecords) break;
-      const fetched = s.fetched;
-      if (s.isPaused || fetched === null) continue;
-      const records = fetched.take(maxRecords - count, count === 0);
-      if (records.length > 0) {
-        s.position = records[records.length - 1]!.offset + 1;
-        out.push({ topic: s.tp.topic, partition: s.tp.partition, records });
-        count += records.length;
-      }
-      if (fetched.isDone) {
-        s.position = Math.max(s.position!, s.fetchedNextOffset);
-        s.fetched = null;
-      }
-    }
-    return count;
   }
 
   /** Kafka's ListOffsets (v5 at most) to each leader: the earliest (-2) or latest (-1; the LSO under read_committed) offsets. */

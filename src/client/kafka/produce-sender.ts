@@ -5,7 +5,7 @@ import { KafkaErrorCode } from '../../protocol/error-codes.js';
 import type { ProduceRequestTopicProduceData, ProduceResponse } from '../../protocol/messages.js';
 import type { RecordMetadata } from '../producer.js';
 import { responseError, type KafkaCluster } from './cluster.js';
-import { chunkBySize, sizeOf } from './record-sizing.js';
+import { chunkBySize, sizeOf } from '../record-sizing.js';
 
 /** Largest Produce request the sender builds for one broker; more batches go in a second request. */
 const MAX_REQUEST_BYTES = 8 * 1024 * 1024;

@@ -1,8 +1,8 @@
-import type { RecordInput } from '../../broker/record-batch.js';
+import type { RecordInput } from '../broker/record-batch.js';
 
 /**
- * Splits records into runs whose estimated encoded size stays under `maxBytes` (at least one record each), as
- * Kafka's producer splits a send into batches under batch.size.
+ * Splits records into runs whose estimated encoded size stays under `maxBytes` (at least one record each), in one
+ * pass, as Kafka's producer splits a send into batches under batch.size. Records that fit return `[records]` itself.
  *
  * @example
  * ```ts
@@ -10,18 +10,19 @@ import type { RecordInput } from '../../broker/record-batch.js';
  * ```
  */
 export function chunkBySize(records: RecordInput[], maxBytes: number): RecordInput[][] {
-  const out: RecordInput[][] = [];
+  let out: RecordInput[][] | null = null;
   let start = 0;
   let size = 0;
   for (let i = 0; i < records.length; i++) {
     const b = estimateBytes(records[i]!);
     if (i > start && size + b > maxBytes) {
-      out.push(records.slice(start, i));
+      (out ??= []).push(records.slice(start, i));
       start = i;
       size = 0;
     }
     size += b;
   }
+  if (out === null) return [records];
   out.push(records.slice(start));
   return out;
 }
