@@ -34,14 +34,12 @@ export interface StateRestoreListener {
   onRestoreEnd?(partition: TopicPartition, storeName: string, totalRestored: number): void;
 }
 
-/** Flush the collector between commits once this many records wait, to bound memory. */
-const COLLECTOR_FLUSH_RECORDS = 10_000;
 /**
- * ... and once records have waited this long, or when the thread has nothing to process, so output and repartition
- * records reach the log (and downstream tasks) without waiting for the commit, as Kafka Streams' producer sends
- * them after `linger.ms` (100 ms in Kafka Streams).
+ * Flush the collector between commits once this many records wait, to bound memory; and once records have waited
+ * `lingerMs` (config, 100 ms as Kafka Streams' producer linger.ms), or when the thread has nothing to process, so
+ * output and repartition records reach the log (and downstream tasks) without waiting for the commit.
  */
-const COLLECTOR_LINGER_MS = 100;
+const COLLECTOR_FLUSH_RECORDS = 10_000;
 /** Kafka Streams' buffered.records.per.partition: a partition with more queued records is paused. */
 const MAX_QUEUED_PER_PARTITION = 1_000;
 /** Kafka Streams' transaction.timeout.ms under exactly-once: a dead instance's transaction aborts after this. */
@@ -345,7 +343,7 @@ export class StreamThread {
 
   #shouldFlush(processed: number, nowMs: number): boolean {
     const size = this.#collector.size;
-    return size >= COLLECTOR_FLUSH_RECORDS || (size > 0 && (processed === 0 || nowMs - this.#lastFlushMs >= COLLECTOR_LINGER_MS));
+    return size >= COLLECTOR_FLUSH_RECORDS || (size > 0 && (processed === 0 || nowMs - this.#lastFlushMs >= this.#config.lingerMs));
   }
 
   #bufferedCount(): number {
