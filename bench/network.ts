@@ -13,14 +13,21 @@
  *      first line produced until the app has closed (its close commits everything), checked against a Map count,
  *      and the same word count with app and broker embedded in this process as its baseline;
  *   6. end-to-end latency at a fixed 50 k records/s for 10 s: a mapValues app in its own process, a paced producer
- *      stamping send times and a read_uncommitted reader of the output in this process; p50/p90/p99/max.
+ *      stamping send times and a read_uncommitted reader of the output in this process; p50/p90/p99/max;
+ *   7. (secure) kcat's produce and consume of row 1-2 over TLS (an SSL listener, certificates made with openssl in the
+ *      temporary directory) and over SASL_SSL with SCRAM-SHA-512 (a user added with `tributary users add` before the
+ *      broker starts), each with its ratio to the plaintext kcat row of the same run;
+ *   8. (compressed) kcat produce with `-z lz4` and `-z zstd` to a plaintext broker and kcat consume of those topics,
+ *      with the ratio to the uncompressed kcat row of the same run (MB/s counts the records' uncompressed bytes) and
+ *      the bytes the broker stored (their consume with queued.min.messages=1000000: see compressedRows). Rows 7-8
+ *      print their ratios only when the kcat rows run too.
  *
  * Each phase reports the broker process's peak RSS (VmHWM, reset between phases); N = 5 M x scale. Prints each row
  * as it is measured, then a table, then the figures as one JSON line. A record count or output that is wrong fails
  * the run (exit code 1). About a minute at scale 1 on this 2-core machine.
  *
  *   npm run bench:network                      (--scale 0.1 for a quick check, or BENCH_SCALE=0.1)
- *   npm run bench:network -- --only kcat,client,embedded,wordcount,latency
+ *   npm run bench:network -- --only kcat,client,embedded,wordcount,latency,secure,compressed
  *   npm run bench:network -- --repeat 3        (best of 3 for the throughput rows; the spread here is +-30%)
  *   npm run bench:network -- --latency-commit-ms 5   (the latency app's commitIntervalMs, default 5)
  *   npm run bench:network -- --cpu-prof DIR    (broker and app processes run under node --cpu-prof, profiles in DIR)
@@ -38,15 +45,16 @@ import { makeLines, mapBaseline, wordCountCorpus } from './helpers/corpus.js';
 import { fmt, mib } from './helpers/format.js';
 import { PASSTHROUGH } from './helpers/network-app.js';
 import { startAppProcess } from './helpers/network-app-process.js';
-import { killChildren, startBrokerProcess, type BrokerProcess } from './helpers/network-broker.js';
+import { killChildren, startBrokerProcess, type BrokerProcess, type BrokerProcessOptions } from './helpers/network-broker.js';
 import { RECORD_BYTES, kcatConsume, kcatProduce, kcatVersion, writeRecordsFile } from './helpers/network-kcat.js';
 import { measureLatency, type LatencyResult } from './helpers/network-latency.js';
+import { addBenchUser, kcatSecuritySettings, makeBenchCertificates, secureBrokerOptions, storedBytes } from './helpers/network-secure.js';
 import { consumeRecords, endOffsetTotal, produceRecords, type Throughput } from './helpers/network-throughput.js';
 import { RssSampler } from './helpers/rss-sampler.js';
 import { wordCountEmbedded, wordCountOverNetwork } from './helpers/network-wordcount.js';
 import { partitionsOf } from './helpers/streams-run.js';
 
-const PHASES = ['kcat', 'client', 'embedded', 'wordcount', 'latency'] as const;
+const PHASES = ['kcat', 'client', 'embedded', 'wordcount', 'latency', 'secure', 'compressed'] as const;
 type Phase = (typeof PHASES)[number];
 const { values: argv } = parseArgs({
   options: {
@@ -92,6 +100,8 @@ const figures: Record<string, unknown> = { bench: 'network', scale: SCALE, recor
 const rss = new RssSampler(50);
 /** The network client's rates, for the ratio to the embedded broker's. */
 let clientRates: { readonly produce: number; readonly consume: number } | null = null;
+/** The plaintext, uncompressed kcat rates of this run, for the secure and compressed rows' ratios. */
+let kcatRates: { readonly produce: number; readonly consume: number } | null = null;
 
 const COLUMNS = [48, 20, 10, 16] as const;
 
@@ -113,9 +123,9 @@ function printTable(): void {
   for (const r of rows) console.log(rowLine(r));
 }
 
-function throughputRow(key: string, name: string, t: Throughput, ratio: string | undefined, peakRss: number | undefined): number {
+function throughputRow(key: string, name: string, t: Throughput, ratio: string | undefined, peakRss: number | undefined, extra: Record<string, unknown> = {}): number {
   const perS = t.records / t.seconds;
-  addRow(key, { name, perS, unit: 'records/s', mbPerS: (t.records * RECORD_BYTES) / 1e6 / t.seconds, ...(ratio === undefined ? {} : { ratio }), ...(peakRss === undefined ? {} : { peakRss }) }, { seconds: Number(t.seconds.toFixed(3)) });
+  addRow(key, { name, perS, unit: 'records/s', mbPerS: (t.records * RECORD_BYTES) / 1e6 / t.seconds, ...(ratio === undefined ? {} : { ratio }), ...(peakRss === undefined ? {} : { peakRss }) }, { seconds: Number(t.seconds.toFixed(3)), ...extra });
   return perS;
 }
 
@@ -128,8 +138,8 @@ async function phase<T>(broker: BrokerProcess, fn: () => Promise<T>): Promise<[T
   return [r, broker.peakRssBytes()];
 }
 
-async function withBroker<T>(dir: string, name: string, fn: (broker: BrokerProcess, clients: Clients) => Promise<T>): Promise<T> {
-  const broker = await startBrokerProcess({ dataDir: path.join(dir, name), ...(CPU_PROF === undefined ? {} : { cpuProfDir: CPU_PROF }) });
+async function withBroker<T>(dir: string, name: string, fn: (broker: BrokerProcess, clients: Clients) => Promise<T>, options: Pick<BrokerProcessOptions, 'listeners' | 'extraArgs'> = {}): Promise<T> {
+  const broker = await startBrokerProcess({ dataDir: path.join(dir, name), ...options, ...(CPU_PROF === undefined ? {} : { cpuProfDir: CPU_PROF }) });
   const clients = kafkaClients({ bootstrapServers: [broker.bootstrap], clientId: 'bench-network' });
   try {
     return await fn(broker, clients);
@@ -182,6 +192,7 @@ async function kcatAndClientRows(dir: string, file: string, diskS: number): Prom
         return r;
       }, broker);
       throughputRow('kcatConsume', 'kcat consume', { records: N, seconds: consumed.seconds }, ratioTo(N / consumed.seconds, KAFKA.kcatConsume, 'Kafka'), cRss);
+      kcatRates = { produce: p, consume: N / consumed.seconds };
     }
     if (ONLY.has('client')) {
       const [produced, pRss] = await best((i) => produceRecords(clients, `client-${i}`, N), broker);
@@ -194,6 +205,79 @@ async function kcatAndClientRows(dir: string, file: string, diskS: number): Prom
       clientRates = { produce: pc, consume: cc };
     }
   });
+}
+
+/**
+ * kcat produce of the records file into REPEAT topics `PREFIX-i` (best run), checked over the PLAINTEXT listener,
+ * then kcat consume of `PREFIX-0` (best run), each a row with its ratio to the plaintext uncompressed kcat row.
+ */
+async function kcatVariantRows(
+  broker: BrokerProcess,
+  clients: Clients,
+  variant: { readonly key: string; readonly name: string; readonly prefix: string; readonly bootstrap: string; readonly settings: readonly string[]; readonly produceOptions?: readonly string[]; readonly consumeSettings?: readonly string[]; readonly vs: string },
+  file: string,
+  dataDir: string,
+): Promise<void> {
+  const topics = Array.from({ length: REPEAT }, (_, i) => `${variant.prefix}-${i}`);
+  await clients.admin.createTopics(topics.map((topic) => ({ topic, numPartitions: 1 })));
+  const [produced, pRss] = await best((i) => kcatProduce(variant.bootstrap, topics[i]!, file, variant.settings, variant.produceOptions ?? []), broker);
+  for (const t of topics) await expectRecords(clients, t, N);
+  const ratio = (perS: number, ref: number | undefined): [string | undefined, Record<string, unknown>] =>
+    ref === undefined ? [undefined, {}] : [ratioTo(perS, ref, variant.vs), { vsPlaintextKcat: Number((perS / ref).toFixed(3)) }];
+  const p = N / produced.seconds;
+  const stored = variant.produceOptions === undefined ? {} : { storedMB: Number((storedBytes(dataDir, `${variant.prefix}-0`) / 1e6).toFixed(1)) };
+  const [pRatio, pExtra] = ratio(p, kcatRates?.produce);
+  const storedNote = variant.produceOptions === undefined ? '' : `${pRatio === undefined ? '' : '; '}stored ${String(stored.storedMB)} MB of ${MB.toFixed(0)}`;
+  throughputRow(`${variant.key}Produce`, `kcat produce, ${variant.name}`, { records: N, seconds: produced.seconds }, pRatio === undefined && storedNote === '' ? undefined : `${pRatio ?? ''}${storedNote}`, pRss, { ...pExtra, ...stored });
+  const [consumed, cRss] = await best(async () => {
+    const r = await kcatConsume(variant.bootstrap, topics[0]!, [...variant.settings, ...(variant.consumeSettings ?? [])]);
+    if (r.count !== N) throw new Error(`kcat consumed ${r.count} records of ${topics[0]!}, expected ${N}`);
+    return r;
+  }, broker);
+  const c = N / consumed.seconds;
+  const [cRatio, cExtra] = ratio(c, kcatRates?.consume);
+  const consumeName = `kcat consume, ${variant.name}${variant.consumeSettings === undefined ? '' : ` (${variant.consumeSettings.join(' ').replace('000000', 'M')})`}`;
+  throughputRow(`${variant.key}Consume`, consumeName, { records: N, seconds: consumed.seconds }, cRatio, cRss, cExtra);
+}
+
+/** kcat over TLS and over SASL_SSL (SCRAM-SHA-512), one broker process with PLAINTEXT, SSL and SASL_SSL listeners. */
+async function secureRows(dir: string, file: string): Promise<void> {
+  const certs = makeBenchCertificates(path.join(dir, 'certs'));
+  const dataDir = path.join(dir, 'broker-secure');
+  addBenchUser(dataDir);
+  await withBroker(
+    dir,
+    'broker-secure',
+    async (broker, clients) => {
+      await kcatVariantRows(broker, clients, { key: 'kcatTls', name: 'TLS', prefix: 'tls', bootstrap: broker.bootstrapOf('SSL'), settings: kcatSecuritySettings('SSL', certs), vs: 'plaintext' }, file, dataDir);
+      await kcatVariantRows(
+        broker,
+        clients,
+        { key: 'kcatSaslSsl', name: 'SASL_SSL SCRAM-SHA-512', prefix: 'sasl-ssl', bootstrap: broker.bootstrapOf('SASL_SSL'), settings: kcatSecuritySettings('SASL_SSL', certs), vs: 'plaintext' },
+        file,
+        dataDir,
+      );
+    },
+    secureBrokerOptions(certs),
+  );
+  fs.rmSync(dataDir, { recursive: true, force: true });
+}
+
+/**
+ * kcat produce with `-z lz4` and `-z zstd` to a plaintext broker process, and kcat consume of those topics. The
+ * consume runs with queued.min.messages=1000000: one 1 MiB fetch of these records holds ~120 k of them once
+ * decompressed, over librdkafka's default 100 k, and librdkafka 2.0.2 then looks at the partition again only on its
+ * 1 s timer (5.5 s instead of 0.8 s for 1 M records here), which would measure that timer, not the broker.
+ */
+async function compressedRows(dir: string, file: string): Promise<void> {
+  const dataDir = path.join(dir, 'broker-compressed');
+  await withBroker(dir, 'broker-compressed', async (broker, clients) => {
+    for (const codec of ['lz4', 'zstd'] as const) {
+      const key = `kcat${codec[0]!.toUpperCase()}${codec.slice(1)}`;
+      await kcatVariantRows(broker, clients, { key, name: `-z ${codec}`, prefix: codec, bootstrap: broker.bootstrap, settings: [], produceOptions: ['-z', codec], consumeSettings: ['queued.min.messages=1000000'], vs: 'uncompressed' }, file, dataDir);
+    }
+  });
+  fs.rmSync(dataDir, { recursive: true, force: true });
 }
 
 async function embeddedRows(dir: string): Promise<void> {
@@ -303,11 +387,13 @@ async function main(): Promise<void> {
     });
   });
   try {
-    if (ONLY.has('kcat') || ONLY.has('client') || ONLY.has('embedded')) {
+    if (ONLY.has('kcat') || ONLY.has('client') || ONLY.has('embedded') || ONLY.has('secure') || ONLY.has('compressed')) {
       const file = path.join(dir, 'records.txt');
       const diskS = writeRecordsFile(file, N);
       addRow('rawDisk', { name: 'raw disk (write the records, fsync)', perS: N / diskS, unit: 'records/s', mbPerS: MB / diskS }, { seconds: Number(diskS.toFixed(3)) });
       if (ONLY.has('kcat') || ONLY.has('client')) await kcatAndClientRows(dir, file, diskS);
+      if (ONLY.has('secure')) await secureRows(dir, file);
+      if (ONLY.has('compressed')) await compressedRows(dir, file);
       fs.rmSync(file, { force: true });
     }
     if (ONLY.has('embedded')) await embeddedRows(dir);

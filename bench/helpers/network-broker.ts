@@ -47,16 +47,23 @@ export interface BrokerProcessOptions {
   readonly dataDir: string;
   /** When set, the broker runs under `node --cpu-prof --cpu-prof-dir DIR` and writes a .cpuprofile there on exit. */
   readonly cpuProfDir?: string;
-  /** More CLI options (e.g. `['--flush', 'always']`). */
+  /** More CLI options (e.g. `['--flush', 'always']`, or `--tls-cert C --tls-key K` with TLS listeners). */
   readonly extraArgs?: readonly string[];
+  /**
+   * Kafka listeners (`--listeners`, e.g. `['PLAINTEXT://127.0.0.1:0', 'SSL://127.0.0.1:0']`) instead of the one
+   * PLAINTEXT listener of `--port 0`; the first one is {@link BrokerProcess.bootstrap}.
+   */
+  readonly listeners?: readonly string[];
 }
 
 /** A running broker process. */
 export interface BrokerProcess {
   readonly pid: number;
   readonly port: number;
-  /** `127.0.0.1:PORT`, for kcat's `-b` and `kafkaClients({ bootstrapServers })`. */
+  /** `127.0.0.1:PORT`, for kcat's `-b` and `kafkaClients({ bootstrapServers })` (the first listener's). */
   readonly bootstrap: string;
+  /** `127.0.0.1:PORT` of the listener with that security protocol (`'SSL'`, `'SASL_SSL'`, ...); throws if none. */
+  bootstrapOf(protocol: string): string;
   /** The process's peak RSS in bytes since it started or since the last {@link resetPeak} (VmHWM), 0 if unknown. */
   peakRssBytes(): number;
   /** Starts a new phase: resets VmHWM to the current RSS (Linux `clear_refs` 5); false where that is not possible. */
@@ -98,7 +105,8 @@ export function exited(child: ChildProcess): Promise<number | null> {
 
 /**
  * Starts `node bin/tributary.js broker` on an ephemeral loopback port and resolves once it printed its
- * `tributary broker listening on HOST:PORT` line. Logs at level warn go to this process's stderr.
+ * `tributary broker listening on HOST:PORT` line (and, with `listeners`, its line for each listener). Logs at level
+ * warn go to this process's stderr.
  *
  * @example
  * ```ts
@@ -110,17 +118,24 @@ export function exited(child: ChildProcess): Promise<number | null> {
  */
 export async function startBrokerProcess(options: BrokerProcessOptions): Promise<BrokerProcess> {
   const nodeArgs = options.cpuProfDir === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir];
-  const args = [...nodeArgs, path.join(REPO_ROOT, 'bin', 'tributary.js'), 'broker', '--data-dir', options.dataDir, '--port', '0', '--log-level', 'warn', ...(options.extraArgs ?? [])];
+  const listenerArgs = options.listeners === undefined ? ['--port', '0'] : ['--listeners', options.listeners.join(',')];
+  const wanted = options.listeners?.length ?? 0;
+  const args = [...nodeArgs, path.join(REPO_ROOT, 'bin', 'tributary.js'), 'broker', '--data-dir', options.dataDir, ...listenerArgs, '--log-level', 'warn', ...(options.extraArgs ?? [])];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not start the broker process');
   trackChild(child);
+  // With --listeners the broker prints one `tributary broker listener PROTOCOL://HOST:PORT` line per listener after
+  // its `listening on` line.
+  const byProtocol = new Map<string, number>();
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     const onData = (chunk: Buffer): void => {
       out += chunk.toString('utf8');
       const m = /tributary broker listening on [^\s:]+:(\d+)/.exec(out);
-      if (m !== null) {
+      const listenerLines = [...out.matchAll(/tributary broker listener (\w+):\/\/[^\s:]+:(\d+)\n/g)];
+      if (m !== null && listenerLines.length >= wanted) {
+        for (const l of listenerLines) byProtocol.set(l[1]!, Number(l[2]));
         child.stdout!.off('data', onData);
         child.stdout!.resume();
         resolve(Number(m[1]));
@@ -134,6 +149,11 @@ export async function startBrokerProcess(options: BrokerProcessOptions): Promise
     pid,
     port,
     bootstrap: `127.0.0.1:${port}`,
+    bootstrapOf: (protocol) => {
+      const p = options.listeners === undefined && protocol === 'PLAINTEXT' ? port : byProtocol.get(protocol);
+      if (p === undefined) throw new Error(`the broker process has no ${protocol} listener`);
+      return `127.0.0.1:${p}`;
+    },
     peakRssBytes: () => procStatusBytes(pid, 'VmHWM'),
     resetPeak: () => {
       try {

@@ -115,16 +115,17 @@ export function timedRun(command: string, args: readonly string[], timeoutMs = 6
 }
 
 /**
- * `kcat -P` of every line of `file` into `topic`, with extra `-X key=value` settings; librdkafka flushes (every
- * record acknowledged, acks=all by default) before kcat exits, so the exit is the end of the produce.
+ * `kcat -P` of every line of `file` into `topic`, with extra `-X key=value` settings and other kcat options (`-z
+ * lz4`); librdkafka flushes (every record acknowledged, acks=all by default) before kcat exits, so the exit is the
+ * end of the produce.
  *
  * @example
  * ```ts
- * const r = await kcatProduce('127.0.0.1:9092', 'bench', '/tmp/records.txt', ['linger.ms=20']);
+ * const r = await kcatProduce('127.0.0.1:9092', 'bench', '/tmp/records.txt', ['linger.ms=20'], ['-z', 'zstd']);
  * ```
  */
-export function kcatProduce(bootstrap: string, topic: string, file: string, settings: readonly string[] = []): Promise<TimedRun> {
-  return timedRun('kcat', ['-P', '-b', bootstrap, '-t', topic, '-l', ...settings.flatMap((s) => ['-X', s]), file]);
+export function kcatProduce(bootstrap: string, topic: string, file: string, settings: readonly string[] = [], options: readonly string[] = []): Promise<TimedRun> {
+  return timedRun('kcat', ['-P', '-b', bootstrap, '-t', topic, '-l', ...options, ...settings.flatMap((s) => ['-X', s]), file]);
 }
 
 /**
