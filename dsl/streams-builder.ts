@@ -124,16 +124,7 @@ export class StreamsBuilder {
    * ```
    */
   table<K = unknown, V = unknown>(topic: string, consumed?: Consumed<K, V> | Materialized<K, V>, materialized?: Materialized<K, V>): KTable<K, V> {
-    if (typeof topic !== 'string' || topic === '') throw new StreamsError('INVALID_CONFIG', 'table() needs a topic name');
-    const isMaterializedOnly = consumed instanceof Materialized;
-    const options: Consumed<K, V> | undefined = isMaterializedOnly ? undefined : consumed;
-    const store = isMaterializedOnly ? consumed : materialized;
-    const keySerde = options?.keySerde ?? store?.keySerde;
-    const valueSerde = options?.valueSerde ?? store?.valueSerde;
-    const storeName = store?.storeName ?? this.#graph.newStoreName(`${topic}-`);
-    const processorName = options?.processorName;
-    const sourceName = processorName === undefined ? this.#graph.newProcessorName('KSTREAM-SOURCE-') : `${processorName}-source`;
-    const name = processorName ?? this.#graph.newProcessorName('KTABLE-SOURCE-');
+    const { options, store, keySerde, valueSerde, storeName, sourceName, name } = this.#tableSource('table', topic, consumed, materialized);
     const node = this.#graph.add({
       kind: 'table-source',
       name,
@@ -165,17 +156,7 @@ export class StreamsBuilder {
    * ```
    */
   globalTable<K = unknown, V = unknown>(topic: string, consumed?: Consumed<K, V> | Materialized<K, V>, materialized?: Materialized<K, V>): GlobalKTable<K, V> {
-    if (typeof topic !== 'string' || topic === '') throw new StreamsError('INVALID_CONFIG', 'globalTable() needs a topic name');
-    const isMaterializedOnly = consumed instanceof Materialized;
-    const options: Consumed<K, V> | undefined = isMaterializedOnly ? undefined : consumed;
-    const store = isMaterializedOnly ? consumed : materialized;
-    const keySerde = options?.keySerde ?? store?.keySerde;
-    const valueSerde = options?.valueSerde ?? store?.valueSerde;
-    // Kafka Streams' order: the store name, then the source, then the KTABLE-SOURCE processor.
-    const storeName = store?.storeName ?? this.#graph.newStoreName(`${topic}-`);
-    const processorName = options?.processorName;
-    const sourceName = processorName === undefined ? this.#graph.newProcessorName('KSTREAM-SOURCE-') : `${processorName}-source`;
-    const name = processorName ?? this.#graph.newProcessorName('KTABLE-SOURCE-');
+    const { options, store, keySerde, valueSerde, storeName, sourceName, name } = this.#tableSource('globalTable', topic, consumed, materialized);
     this.#graph.add({
       kind: 'global-table-source',
       name,
@@ -189,6 +170,23 @@ export class StreamsBuilder {
       store: storeSpecOf(erase(store), storeName, erase(keySerde), erase(valueSerde)),
     });
     return new GlobalKTableImpl<K, V>(this.#graph, storeName);
+  }
+
+  /**
+   * What `table()` and `globalTable()` share: the options split (a lone Materialized may come second or third), the
+   * serdes (`consumed`'s, else `materialized`'s), and the names in Kafka Streams' order: the store name, then the
+   * source, then the KTABLE-SOURCE processor.
+   */
+  #tableSource<K, V>(method: string, topic: string, consumed: Consumed<K, V> | Materialized<K, V> | undefined, materialized: Materialized<K, V> | undefined) {
+    if (typeof topic !== 'string' || topic === '') throw new StreamsError('INVALID_CONFIG', `${method}() needs a topic name`);
+    const isMaterializedOnly = consumed instanceof Materialized;
+    const options: Consumed<K, V> | undefined = isMaterializedOnly ? undefined : consumed;
+    const store = isMaterializedOnly ? consumed : materialized;
+    const storeName = store?.storeName ?? this.#graph.newStoreName(`${topic}-`);
+    const processorName = options?.processorName;
+    const sourceName = processorName === undefined ? this.#graph.newProcessorName('KSTREAM-SOURCE-') : `${processorName}-source`;
+    const name = processorName ?? this.#graph.newProcessorName('KTABLE-SOURCE-');
+    return { options, store, keySerde: options?.keySerde ?? store?.keySerde, valueSerde: options?.valueSerde ?? store?.valueSerde, storeName, sourceName, name };
   }
 
   /**
