@@ -79,6 +79,7 @@ import {
   type TopicPartition,
 } from '../src/index.js';
 import { Failure, fail, prng, runMain, sleep } from './lib/cli.js';
+import { readToEnd } from './lib/read-to-end.js';
 
 const APPLICATION_ID = 'orders-enrichment';
 const CUSTOMERS = 'customers';
@@ -323,30 +324,13 @@ interface OutputRecord<V> {
 async function readOutput<V>(clients: Clients, topic: string): Promise<OutputRecord<V>[]> {
   const keys = Serdes.String();
   const values = Serdes.Json<V>();
-  const tps = partitionsOf(topic, PARTITIONS[topic]!);
-  const ends = await clients.admin.listOffsets(tps.map((tp) => ({ ...tp, spec: 'latest' as const })));
-  const reader = clients.consumer({ autoOffsetReset: 'earliest' });
-  reader.assign(tps);
   const out: OutputRecord<V>[] = [];
-  try {
-    const isAtEnd = async (): Promise<boolean> => {
-      for (const end of ends) if ((await reader.position(end)) < end.offset) return false;
-      return true;
-    };
-    while (!(await isAtEnd())) {
-      const polled = await reader.poll({ maxWaitMs: 100 });
-      for (const batch of polled.batches) {
-        for (const r of batch.records) {
-          const key = keys.deserialize(topic, r.key);
-          const value = values.deserialize(topic, r.value);
-          if (key === null || value === null) fail(`${topic} holds a record with a null key or value at offset ${r.offset}`);
-          out.push({ key, value, timestampMs: r.timestampMs });
-        }
-      }
-    }
-  } finally {
-    await reader.close();
-  }
+  await readToEnd(clients, partitionsOf(topic, PARTITIONS[topic]!), (r) => {
+    const key = keys.deserialize(topic, r.key);
+    const value = values.deserialize(topic, r.value);
+    if (key === null || value === null) fail(`${topic} holds a record with a null key or value at offset ${r.offset}`);
+    out.push({ key, value, timestampMs: r.timestampMs });
+  });
   const seen = new Set<string>();
   for (const r of out) {
     if (seen.has(r.key)) fail(`${topic} holds two results for ${r.key}`);

@@ -67,6 +67,7 @@ import {
   type Topology,
 } from '../src/index.js';
 import { Failure, fail, prng, runMain, sleep } from './lib/cli.js';
+import { readToEnd } from './lib/read-to-end.js';
 
 const APPLICATION_ID = 'page-views-per-minute';
 const INPUT = 'page-views';
@@ -234,29 +235,13 @@ async function readFinalCounts(clients: Clients, partitions: number): Promise<Fi
   const keys = WindowedSerdes.timeWindowedSerdeFrom(Serdes.String(), WINDOW_MS);
   const longs = Serdes.BigInt();
   const tps = Array.from({ length: partitions }, (_, partition) => ({ topic: OUTPUT, partition }));
-  const ends = await clients.admin.listOffsets(tps.map((tp) => ({ ...tp, spec: 'latest' as const })));
-  const reader = clients.consumer({ autoOffsetReset: 'earliest' });
-  reader.assign(tps);
   const out: FinalCount[] = [];
-  try {
-    const isAtEnd = async (): Promise<boolean> => {
-      for (const end of ends) if ((await reader.position(end)) < end.offset) return false;
-      return true;
-    };
-    while (!(await isAtEnd())) {
-      const polled = await reader.poll({ maxWaitMs: 100 });
-      for (const batch of polled.batches) {
-        for (const r of batch.records) {
-          const w = keys.deserialize(OUTPUT, r.key);
-          const n = longs.deserialize(OUTPUT, r.value);
-          if (w === null || n === null) fail(`${OUTPUT} holds a record with a null key or value at offset ${r.offset}`);
-          out.push({ page: w.key, startMs: w.window.startMs, endMs: w.window.endMs, count: Number(n) });
-        }
-      }
-    }
-  } finally {
-    await reader.close();
-  }
+  await readToEnd(clients, tps, (r) => {
+    const w = keys.deserialize(OUTPUT, r.key);
+    const n = longs.deserialize(OUTPUT, r.value);
+    if (w === null || n === null) fail(`${OUTPUT} holds a record with a null key or value at offset ${r.offset}`);
+    out.push({ page: w.key, startMs: w.window.startMs, endMs: w.window.endMs, count: Number(n) });
+  });
   return out;
 }
 

@@ -41,6 +41,7 @@ import {
   type Topology,
 } from '../src/index.js';
 import { Failure, fail, runMain, sleep } from './lib/cli.js';
+import { readToEnd } from './lib/read-to-end.js';
 
 const APPLICATION_ID = 'word-count';
 const INPUT = 'text-lines';
@@ -216,27 +217,11 @@ async function lastValuePerKey(clients: Clients, topic: string, partitions: numb
   const strings = Serdes.String();
   const longs = Serdes.BigInt();
   const tps = Array.from({ length: partitions }, (_, partition) => ({ topic, partition }));
-  const ends = await clients.admin.listOffsets(tps.map((tp) => ({ ...tp, spec: 'latest' as const })));
-  const reader = clients.consumer({ autoOffsetReset: 'earliest' });
-  reader.assign(tps);
   const last = new Map<string, bigint>();
-  try {
-    const isAtEnd = async (): Promise<boolean> => {
-      for (const end of ends) if ((await reader.position(end)) < end.offset) return false;
-      return true;
-    };
-    while (!(await isAtEnd())) {
-      const polled = await reader.poll({ maxWaitMs: 100 });
-      for (const batch of polled.batches) {
-        for (const r of batch.records) {
-          const word = strings.deserialize(topic, r.key);
-          if (word !== null) last.set(word, longs.deserialize(topic, r.value)!);
-        }
-      }
-    }
-  } finally {
-    await reader.close();
-  }
+  await readToEnd(clients, tps, (r) => {
+    const word = strings.deserialize(topic, r.key);
+    if (word !== null) last.set(word, longs.deserialize(topic, r.value)!);
+  });
   return last;
 }
 
