@@ -518,15 +518,7 @@ export class GroupCoordinator {
         throw new StreamsError('UNKNOWN_MEMBER_ID', `standalone commit to group ${group.groupId} while it has members`);
       }
     }
-    const now = this.#clock.nowMs();
-    const commits: CommittedOffset[] = [];
-    for (const o of req.offsets) {
-      if (!Number.isInteger(o.partition) || o.partition < 0) {
-        throw new StreamsError('UNKNOWN_TOPIC_OR_PARTITION', `cannot commit partition ${o.partition}`, { topic: o.topic, partition: o.partition });
-      }
-      const c: CommittedOffset = { topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata ?? '', commitTimestampMs: now };
-      commits.push(o.leaderEpoch === undefined ? c : { ...c, leaderEpoch: o.leaderEpoch });
-    }
+    const commits = this.#toCommits(req.offsets);
     const seq = group.commitSeq++;
     try {
       await this.#store.persist(group.groupId, commits);
@@ -558,15 +550,7 @@ export class GroupCoordinator {
     }
     const persist = this.#store.persistTransactional;
     if (persist === undefined) throw new StreamsError('ILLEGAL_STATE', 'this offset store cannot write transactional offsets');
-    const now = this.#clock.nowMs();
-    const commits: CommittedOffset[] = [];
-    for (const o of req.offsets) {
-      if (!Number.isInteger(o.partition) || o.partition < 0) {
-        throw new StreamsError('UNKNOWN_TOPIC_OR_PARTITION', `cannot commit partition ${o.partition}`, { topic: o.topic, partition: o.partition });
-      }
-      const c: CommittedOffset = { topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata ?? '', commitTimestampMs: now };
-      commits.push(o.leaderEpoch === undefined ? c : { ...c, leaderEpoch: o.leaderEpoch });
-    }
+    const commits = this.#toCommits(req.offsets);
     if (commits.length === 0) return;
     try {
       await persist.call(this.#store, req.groupId, commits, req.producerId, req.producerEpoch);
@@ -1092,6 +1076,20 @@ export class GroupCoordinator {
 
   #unknownMember(groupId: string, memberId: string): StreamsError {
     return new StreamsError('UNKNOWN_MEMBER_ID', `group ${groupId} has no member ${memberId === '' ? "''" : memberId}`);
+  }
+
+  /** The requested offsets as stored commits, stamped now; a partition that cannot exist is UNKNOWN_TOPIC_OR_PARTITION. */
+  #toCommits(offsets: OffsetCommitRequest['offsets']): CommittedOffset[] {
+    const now = this.#clock.nowMs();
+    const commits: CommittedOffset[] = [];
+    for (const o of offsets) {
+      if (!Number.isInteger(o.partition) || o.partition < 0) {
+        throw new StreamsError('UNKNOWN_TOPIC_OR_PARTITION', `cannot commit partition ${o.partition}`, { topic: o.topic, partition: o.partition });
+      }
+      const c: CommittedOffset = { topic: o.topic, partition: o.partition, offset: o.offset, metadata: o.metadata ?? '', commitTimestampMs: now };
+      commits.push(o.leaderEpoch === undefined ? c : { ...c, leaderEpoch: o.leaderEpoch });
+    }
+    return commits;
   }
 
   #fenced(groupId: string, memberId: string): StreamsError {

@@ -238,6 +238,11 @@ export class PartitionLog {
   }
 
   #segmentBaseOf(offset: number): number {
+    return this.#segments[this.#segmentIndexOf(offset)]!.baseOffset;
+  }
+
+  /** Index of the last segment whose base offset is <= `offset` (0 when none is). */
+  #segmentIndexOf(offset: number): number {
     const segs = this.#segments;
     let lo = 0;
     let hi = segs.length - 1;
@@ -249,7 +254,7 @@ export class PartitionLog {
         lo = mid + 1;
       } else hi = mid - 1;
     }
-    return segs[i]!.baseOffset;
+    return i;
   }
 
   #forEachBatchHeader(from: number, visit: (buf: Buffer, pos: number, base: number, last: number) => void): void {
@@ -399,16 +404,7 @@ export class PartitionLog {
   #readRaw(offset: number, maxBytes: number, upTo: number): SegmentRead | null {
     if (offset >= upTo) return null;
     const segs = this.#segments;
-    let lo = 0;
-    let hi = segs.length - 1;
-    let i = 0;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (segs[mid]!.baseOffset <= offset) {
-        i = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
+    let i = this.#segmentIndexOf(offset);
     // A compacted segment may end before the next one starts: move on until some batch qualifies.
     for (; i < segs.length; i++) {
       const r = segs[i]!.read(offset, maxBytes, upTo, this.topic, this.partition);
