@@ -64,7 +64,7 @@ export async function runRunCommand(args: readonly string[], out: { write(text: 
     ...(values['application-id'] === undefined ? {} : { applicationId: values['application-id'] }),
     ...(values['state-dir'] === undefined ? {} : { stateDir: values['state-dir'] }),
     ...(values['application-server'] === undefined ? {} : { applicationServer: values['application-server'] }),
-    ...(target?.kind === 'network' ? { broker: target.bootstrapServers.join(','), ...(target.security === undefined ? {} : { security: target.security }) } : {}),
+    ...(target?.kind === 'network' ? { broker: target.bootstrapServers, ...(target.security === undefined ? {} : { security: target.security }) } : {}),
   };
   const merged: Partial<StreamsConfig> = { logger, ...app.config, ...overrides };
   if (typeof merged.applicationId !== 'string') throw new UsageError(`${file} exports no config.applicationId: give --application-id`);
