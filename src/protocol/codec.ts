@@ -6,7 +6,7 @@
 import { StreamsError } from '../errors.js';
 import { apiName, type ApiKeyNumber } from './api-keys.js';
 import type { RequestBodies, ResponseBodies } from './messages.js';
-import { inRange, loadSpec, messagePlan, parseVersions, type FieldPlan, type Primitive, type StructPlan } from './schema.js';
+import { inRange, loadSpec, messagePlan, parseVersions, type FieldPlan, type Primitive, type StructPlan, type VersionRange } from './schema.js';
 import { WireReader, WireWriter } from './wire.js';
 
 export type { RequestBodies, ResponseBodies } from './messages.js';
@@ -55,8 +55,22 @@ function specName(apiKey: number): string | undefined {
  * ```
  */
 export function isKnownVersion(apiKey: number, apiVersion: number): boolean {
-  const name = specName(apiKey);
-  return name !== undefined && inRange(parseVersions(loadSpec(`${name}Request`).validVersions), apiVersion);
+  const r = versionRanges(apiKey);
+  return r !== null && inRange(r.valid, apiVersion);
+}
+
+const ranges = new Map<number, { readonly valid: VersionRange; readonly flexible: VersionRange } | null>();
+
+/** An API's valid and flexible version ranges, parsed once (every request header asks). */
+function versionRanges(apiKey: number): { readonly valid: VersionRange; readonly flexible: VersionRange } | null {
+  let r = ranges.get(apiKey);
+  if (r === undefined) {
+    const name = specName(apiKey);
+    const spec = name === undefined ? undefined : loadSpec(`${name}Request`);
+    r = spec === undefined ? null : { valid: parseVersions(spec.validVersions), flexible: parseVersions(spec.flexibleVersions) };
+    ranges.set(apiKey, r);
+  }
+  return r;
 }
 
 /**
@@ -68,8 +82,8 @@ export function isKnownVersion(apiKey: number, apiVersion: number): boolean {
  * ```
  */
 export function isFlexibleVersion(apiKey: number, apiVersion: number): boolean {
-  const name = specName(apiKey);
-  return name !== undefined && inRange(parseVersions(loadSpec(`${name}Request`).flexibleVersions), apiVersion);
+  const r = versionRanges(apiKey);
+  return r !== null && inRange(r.flexible, apiVersion);
 }
 
 function requestPlan(apiKey: number, apiVersion: number): StructPlan {
